@@ -1,0 +1,1 @@
+"""Connectors: one module per system kind, the Connector protocol, shared SQL/HTTP plumbing."""

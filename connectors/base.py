@@ -1,0 +1,68 @@
+"""The Connector protocol every system connector implements, and the records it moves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mappings.spec import MappingSpec
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One record as pulled: its primary key, the raw columns, its change timestamp."""
+
+    source_id: str
+    payload: dict[str, Any]
+    updated_at: str | None
+
+
+@dataclass(frozen=True)
+class PullWindow:
+    """An incremental window: records changed at or after ``since`` (None: full scan)."""
+
+    since: str | None
+
+
+@dataclass(frozen=True)
+class PushRow:
+    """One record to write to a target: its key, the columns, create or update."""
+
+    target_id: str
+    values: dict[str, Any]
+    create: bool
+
+
+@dataclass
+class PushResult:
+    """What a push did: counts and the records the target rejected, with its message."""
+
+    created: int = 0
+    updated: int = 0
+    rejected: dict[str, str] = field(default_factory=dict)
+
+
+class Connector(Protocol):
+    """A system crmsync reads from and writes to.
+
+    Implementations never import Airflow and never log secrets.
+    """
+
+    system: str
+
+    def pull(self, mapping: MappingSpec, window: PullWindow) -> Iterator[RawRecord]:
+        """Yield the entity's records changed in ``window``, ordered by (timestamp, key)."""
+        ...
+
+    def count(self, mapping: MappingSpec, window: PullWindow) -> int:
+        """Return how many records the source holds in ``window`` (completeness check)."""
+        ...
+
+    def push(self, mapping: MappingSpec, rows: Sequence[PushRow]) -> PushResult:
+        """Create or update ``rows`` in the target, idempotently (upsert on the key)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

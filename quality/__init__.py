@@ -1,0 +1,1 @@
+"""Quality gates: row rules that quarantine bad records, batch gates, and the audit report."""

@@ -1,0 +1,1 @@
+"""The crmsync store: schema, migrations and repositories used by every stage."""

@@ -1,0 +1,193 @@
+"""The crmsync store schema: SQLAlchemy 2 table definitions for every stage of a sync.
+
+One database holds it all (SQLite file by default, PostgreSQL in production):
+
+* ``runs`` — one row per pipeline run, append-only, with its JSON summary.
+* ``cursors`` — the incremental position of each (system, entity) pull.
+* ``staging`` — raw payloads landed by a pull, per run, with hash and source timestamp.
+* ``source_records`` — the latest known version of every source record, mapped.
+* ``quarantine`` — records held back, with run, stage, rule, column and (masked) value.
+* ``golden_records`` — the golden master, with lineage of every value.
+* ``xrefs`` — cross-references golden id ↔ (system, entity, source id).
+* ``match_events`` — merges and splits of golden records.
+* ``outbox`` — changes to push to targets, keyed by an idempotency key.
+* ``published`` — what each target last received per golden record (for diffs).
+
+The Alembic migrations in ``store/migrations`` create exactly this schema.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+SYSTEM = 64
+ENTITY = 32
+SOURCE_ID = 255
+HASH = 64
+GOLDEN_ID = 40
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("entity", String(ENTITY), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),  # running | success | failed | blocked
+    Column("cause", Text),
+    Column("summary", JSON),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("system", String(SYSTEM), primary_key=True),
+    Column("entity", String(ENTITY), primary_key=True),
+    Column("cursor_value", String(255)),
+    Column("cursor_key", String(SOURCE_ID)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("run_id", String(64)),
+)
+
+staging = Table(
+    "staging",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False),
+    Column("system", String(SYSTEM), nullable=False),
+    Column("entity", String(ENTITY), nullable=False),
+    Column("source_id", String(SOURCE_ID), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("payload_hash", String(HASH), nullable=False),
+    Column("source_updated_at", String(64)),
+    Column("pulled_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("run_id", "system", "entity", "source_id"),
+    Index(None, "system", "entity", "run_id"),
+)
+
+source_records = Table(
+    "source_records",
+    metadata,
+    Column("system", String(SYSTEM), primary_key=True),
+    Column("entity", String(ENTITY), primary_key=True),
+    Column("source_id", String(SOURCE_ID), primary_key=True),
+    Column("payload_hash", String(HASH), nullable=False),
+    Column("canonical", JSON),  # None while the record cannot map
+    Column("status", String(16), nullable=False),  # ok | quarantined | deleted
+    Column("source_updated_at", String(64)),
+    Column("first_seen_run", String(64), nullable=False),
+    Column("last_changed_run", String(64), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False),
+    Column("system", String(SYSTEM), nullable=False),
+    Column("entity", String(ENTITY), nullable=False),
+    Column("source_id", String(SOURCE_ID), nullable=False),
+    Column("stage", String(16), nullable=False),  # map | gate
+    Column("rule", String(64), nullable=False),
+    Column("column", String(128)),
+    Column("value", Text),  # masked where personal
+    Column("reason", Text, nullable=False),
+    Column("payload_hash", String(HASH), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("released_run", String(64)),
+    Index(None, "system", "entity", "source_id"),
+    Index(None, "run_id"),
+)
+
+golden_records = Table(
+    "golden_records",
+    metadata,
+    Column("golden_id", String(GOLDEN_ID), primary_key=True),
+    Column("entity", String(ENTITY), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("lineage", JSON, nullable=False),
+    Column("content_hash", String(HASH), nullable=False),
+    Column("status", String(16), nullable=False),  # active | retired
+    Column("created_run", String(64), nullable=False),
+    Column("updated_run", String(64), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True), nullable=False),
+    Index(None, "entity", "status"),
+)
+
+xrefs = Table(
+    "xrefs",
+    metadata,
+    Column("system", String(SYSTEM), primary_key=True),
+    Column("entity", String(ENTITY), primary_key=True),
+    Column("source_id", String(SOURCE_ID), primary_key=True),
+    Column("golden_id", String(GOLDEN_ID), nullable=False),
+    Column("match_score", String(16)),
+    Column("match_reason", Text),
+    Column("linked_run", String(64), nullable=False),
+    Index(None, "golden_id"),
+)
+
+match_events = Table(
+    "match_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False),
+    Column("entity", String(ENTITY), nullable=False),
+    Column("event", String(16), nullable=False),  # create | merge | split | retire
+    Column("golden_id", String(GOLDEN_ID), nullable=False),
+    Column("other_golden_ids", JSON),
+    Column("members", JSON),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False),
+    Column("target", String(SYSTEM), nullable=False),
+    Column("entity", String(ENTITY), nullable=False),
+    Column("golden_id", String(GOLDEN_ID), nullable=False),
+    Column("target_id", String(SOURCE_ID)),
+    Column("operation", String(16), nullable=False),  # create | update
+    Column("payload", JSON, nullable=False),
+    Column("idempotency_key", String(HASH), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Index(None, "target", "entity", "status"),
+)
+
+published = Table(
+    "published",
+    metadata,
+    Column("target", String(SYSTEM), primary_key=True),
+    Column("entity", String(ENTITY), primary_key=True),
+    Column("target_id", String(SOURCE_ID), primary_key=True),
+    Column("golden_id", String(GOLDEN_ID), nullable=False),
+    Column("payload_hash", String(HASH), nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Index(None, "golden_id"),
+)

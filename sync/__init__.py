@@ -1,0 +1,1 @@
+"""Pipeline steps, configuration and CLI of crmsync."""

@@ -1,0 +1,211 @@
+"""crmsync settings: one YAML file (``crmsync.yaml``) loaded into pydantic models.
+
+Values may reference environment variables as ``${NAME}`` (how secrets get in); relative
+SQLite paths and folders are resolved against the config file's folder. Every problem in
+the file is reported at once, each with its key path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+ENV_CONFIG = "CRMSYNC_CONFIG"
+DEFAULT_CONFIG_NAME = "crmsync.yaml"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message lists every problem with file and key."""
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreSettings(_Settings):
+    """Where crmsync keeps its own state."""
+
+    url: str = Field(
+        "sqlite:///.state/crmsync.db",
+        description="SQLAlchemy URL of the store (SQLite file or PostgreSQL). "
+        "`CRMSYNC_STORE_URL` overrides it.",
+    )
+
+
+class SandboxSettings(_Settings):
+    """The generated sandbox CRM and ERP used by the demo and the tests."""
+
+    directory: Path = Field(Path(".state/sandbox"), description="Folder of crm.db and erp.db.")
+    seed: int = Field(7, description="Seed of the deterministic generator.")
+    companies: int = Field(1200, gt=0, description="Number of real companies to generate.")
+
+
+class SystemSettings(_Settings):
+    """One connected CRM or ERP system."""
+
+    model_config = ConfigDict(extra="allow")
+
+    connector: str = Field(description="Connector kind, e.g. `sql`.")
+
+    def connector_settings(self) -> dict[str, Any]:
+        """Return the connector-specific settings (every key but `connector`)."""
+        return dict(self.model_extra or {})
+
+
+class GateSettings(_Settings):
+    """Limits of the batch gate of an entity."""
+
+    max_failure_ratio: float = Field(
+        0.2, ge=0, le=1, description="Stop the run when more than this share of records fails."
+    )
+
+
+class MatchSettings(_Settings):
+    """How records of an entity are matched."""
+
+    enabled: bool = Field(True, description="Match and merge records (false: one golden each).")
+
+
+class EntitySettings(_Settings):
+    """The sync of one canonical entity."""
+
+    sources: list[str] = Field(description="Systems records are pulled from.")
+    targets: list[str] = Field(
+        default_factory=list, description="Systems golden records are pushed to."
+    )
+    survivorship: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Source priority per canonical field; key `default` for all others. "
+        "Systems not listed come last.",
+    )
+    gate: GateSettings = Field(default_factory=GateSettings)
+    match: MatchSettings = Field(default_factory=MatchSettings)
+
+
+class Settings(_Settings):
+    """The whole crmsync configuration."""
+
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    mapping_dirs: list[Path] = Field(
+        default_factory=list,
+        description="Folders searched for `<system>_<entity>.yaml` before the packaged ones.",
+    )
+    systems: dict[str, SystemSettings] = Field(description="Connected systems by name.")
+    entities: dict[str, EntitySettings] = Field(description="Synced entities by name.")
+    base_dir: Path = Field(Path("."), description="Folder of the config file (set on load).")
+
+    @model_validator(mode="after")
+    def _systems_exist(self) -> Settings:
+        problems = []
+        for entity, settings in self.entities.items():
+            for role in ("sources", "targets"):
+                for system in getattr(settings, role):
+                    if system not in self.systems:
+                        problems.append(f"entities.{entity}.{role}: unknown system {system!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def entity(self, name: str) -> EntitySettings:
+        """Return the settings of entity ``name``.
+
+        Raises:
+            ConfigError: When the entity is not configured.
+        """
+        if name not in self.entities:
+            known = ", ".join(sorted(self.entities))
+            raise ConfigError(f"entity {name!r} is not configured (configured: {known})")
+        return self.entities[name]
+
+    def store_url(self) -> str:
+        """Return the store URL, `CRMSYNC_STORE_URL` first."""
+        return os.environ.get("CRMSYNC_STORE_URL") or self.store.url
+
+
+def _expand_env(value: Any, problems: list[str], path: str) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _expand_env(v, problems, f"{path}.{k}" if path else str(k)) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_expand_env(v, problems, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, str):
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                problems.append(f"{path}: environment variable {name} is not set")
+                return ""
+            return os.environ[name]
+
+        return _ENV_REF.sub(replace, value)
+    return value
+
+
+def _absolute_sqlite(url: str, base: Path) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str((base / url[len(prefix) :]).resolve())
+    return url
+
+
+def resolve_paths(settings: Settings) -> Settings:
+    """Return settings whose relative paths and SQLite URLs are anchored at ``base_dir``."""
+    base = settings.base_dir
+    settings.store.url = _absolute_sqlite(settings.store.url, base)
+    settings.sandbox.directory = (base / settings.sandbox.directory).resolve()
+    settings.mapping_dirs = [(base / d).resolve() for d in settings.mapping_dirs]
+    for system in settings.systems.values():
+        url = getattr(system, "url", None)
+        if isinstance(url, str):
+            setattr(system, "url", _absolute_sqlite(url, base))  # noqa: B010
+    return settings
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    """Return the config file to use: explicit, `CRMSYNC_CONFIG`, or ./crmsync.yaml."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(ENV_CONFIG):
+        return Path(os.environ[ENV_CONFIG])
+    return Path.cwd() / DEFAULT_CONFIG_NAME
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Load, validate and resolve the configuration.
+
+    Raises:
+        ConfigError: Listing every problem, each as ``file: key: message``.
+    """
+    file = config_path(path)
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"{file}: config file not found (set {ENV_CONFIG} or pass --config)"
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{file}: the top level must be a mapping of keys")
+    problems: list[str] = []
+    expanded = _expand_env(raw, problems, "")
+    expanded["base_dir"] = file.resolve().parent
+    try:
+        settings = Settings.model_validate(expanded)
+    except ValidationError as exc:
+        problems.extend(
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        settings = None
+    if problems or settings is None:
+        raise ConfigError("\n".join(f"{file}: {p}" for p in problems))
+    return resolve_paths(settings)
