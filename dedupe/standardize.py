@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
 __all__ = [
@@ -22,9 +23,13 @@ __all__ = [
     "person_name",
     "phone_digits",
     "postcode",
+    "model_number",
     "product_code",
+    "product_code_number",
+    "product_name",
     "site_suffix",
     "spec",
+    "spec_numbers",
     "tax_id",
     "text",
     "website_domain",
@@ -56,6 +61,20 @@ _LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         "limited",
         "ltd",
         "public limited company",
+        "limited liability company",
+        "societe par actions simplifiee",
+        "societe anonyme",
+        "societe a responsabilite limitee",
+        "entreprise unipersonnelle a responsabilite limitee",
+        "aktiengesellschaft",
+        "kommanditgesellschaft",
+        "offene handelsgesellschaft",
+        "besloten vennootschap",
+        "naamloze vennootschap",
+        "sociedad anonima",
+        "sociedad limitada",
+        "societa per azioni",
+        "societa a responsabilita limitata",
         "plc",
         "llc",
         "l l c",
@@ -120,7 +139,29 @@ _LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
     )
 )
 _MAX_FORM_LEN = max(len(form) for form in _LEGAL_FORMS)
-_LEGAL_FORM_SET = frozenset(_LEGAL_FORMS)
+_UMLAUT_SPELLINGS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
+
+
+def _fold_umlaut_spelling(token: str) -> str:
+    """Spell "ae", "oe", "ue" inside a word as "a", "o", "u", like transliterated umlauts.
+
+    "Köhler" becomes "kohler" by transliteration while sources also write "Koehler";
+    folding both spellings the same way makes them equal.
+    """
+    return _UMLAUT_SPELLINGS.sub(lambda match: match.group(1)[0], token)
+
+
+_LEGAL_FORM_SET = frozenset(
+    tuple(_fold_umlaut_spelling(token) for token in form) for form in _LEGAL_FORMS
+)
+_MIN_FUZZY_FORM_LEN = 7
+_LONG_FORMS = tuple(
+    sorted(
+        form[0]
+        for form in _LEGAL_FORM_SET
+        if len(form) == 1 and len(form[0]) >= _MIN_FUZZY_FORM_LEN
+    )
+)
 
 # Chinese/Japanese legal forms are written without spaces, so they are stripped as
 # string suffixes, longest first.
@@ -140,6 +181,53 @@ _CJK_LEGAL_SUFFIXES: tuple[str, ...] = tuple(
         reverse=True,
     )
 )
+# Leading place names of Chinese company names; provinces and the largest cities.
+_CJK_PLACES: tuple[str, ...] = (
+    "北京",
+    "上海",
+    "天津",
+    "重庆",
+    "广州",
+    "深圳",
+    "苏州",
+    "杭州",
+    "宁波",
+    "南京",
+    "无锡",
+    "青岛",
+    "成都",
+    "武汉",
+    "西安",
+    "厦门",
+    "大连",
+    "沈阳",
+    "长沙",
+    "郑州",
+    "济南",
+    "合肥",
+    "福州",
+    "东莞",
+    "佛山",
+    "常州",
+    "温州",
+    "香港",
+    "台北",
+    "广东",
+    "江苏",
+    "浙江",
+    "山东",
+    "河北",
+    "河南",
+    "湖北",
+    "湖南",
+    "四川",
+    "福建",
+    "安徽",
+    "辽宁",
+    "陕西",
+    "江西",
+    "云南",
+)
 _LEADING_FORMS = frozenset({"the", "pt", "ooo", "zao", "oao", "株式会社"})
 
 _ABBREVIATIONS: dict[str, str] = {
@@ -152,6 +240,10 @@ _ABBREVIATIONS: dict[str, str] = {
     "bros": "brothers",
     "assoc": "associates",
     "natl": "national",
+    "ets": "etablissements",
+    "etabl": "etablissements",
+    "etablissement": "etablissements",
+    "u": "and",
     "tech": "technology",
     "techn": "technology",
     "technologies": "technology",
@@ -209,8 +301,16 @@ _SITE_WORDS = frozenset(
         "stabilimento",
         "filial",
         "vestiging",
+        "fabriek",
+        "facility",
+        "agence",
+        "agency",
+        "etablissement",
+        "location",
+        "zweigwerk",
     }
 )
+_SITE_STOP_WORDS = frozenset({"de", "du", "des", "of", "the", "in", "at", "der", "la", "le", "van"})
 _CJK_SITE_SUFFIXES = ("分公司", "分厂", "分廠", "工厂", "工廠", "办事处", "辦事處", "分店", "支店")
 
 _PERSON_TITLES = frozenset(
@@ -291,6 +391,18 @@ _BRACKETED = re.compile(r"[(\[{][^)\]}]*[)\]}]")
 _DASH_SUFFIX = re.compile(r"\s+[-\u2013\u2014|/]\s+(?P<site>.+)$")
 _SPACES = re.compile(r"\s+")
 _UNIT_ALIASES = {
+    "kilowatt": "kw",
+    "kilowatts": "kw",
+    "watt": "w",
+    "watts": "w",
+    "volt": "v",
+    "volts": "v",
+    "millimeters": "mm",
+    "millimetres": "mm",
+    "meters": "m",
+    "metres": "m",
+    "liters": "l",
+    "litres": "l",
     "millimeter": "mm",
     "millimetre": "mm",
     "centimeter": "cm",
@@ -361,6 +473,13 @@ def _ascii_alnum(value: str) -> str:
     return "".join(c if c.isalnum() else " " for c in value.casefold())
 
 
+def _is_misspelt_form(token: str) -> bool:
+    """A long legal-form word with one typo or swap ("Coompany", "Comapny")."""
+    return len(token) >= _MIN_FUZZY_FORM_LEN and any(
+        OSA.distance(token, form) <= 1 for form in _LONG_FORMS
+    )
+
+
 def _strip_legal_forms(tokens: list[str]) -> list[str]:
     """Drop trailing (repeatedly) and leading legal-form tokens, never the whole name."""
     changed = True
@@ -371,9 +490,22 @@ def _strip_legal_forms(tokens: list[str]) -> list[str]:
                 del tokens[-size:]
                 changed = True
                 break
+        if not changed and _is_misspelt_form(tokens[-1]):
+            del tokens[-1]
+            changed = True
     while len(tokens) > 1 and tokens[0] in _LEADING_FORMS:
         del tokens[0]
     return tokens
+
+
+def _strip_cjk_place(token: str, own_city: str) -> str:
+    """Drop one leading place name (with its 市/省 suffix), keeping at least two characters."""
+    places = (own_city, *_CJK_PLACES) if own_city and is_cjk(own_city[0]) else _CJK_PLACES
+    for place in places:
+        for written in (place + "市", place + "省", place):
+            if token.startswith(written) and len(token) - len(written) >= 2:
+                return token[len(written) :]
+    return token
 
 
 def _join_initials(tokens: list[str]) -> list[str]:
@@ -413,7 +545,7 @@ def _strip_cjk_legal_forms(token: str) -> str:
 
 
 @lru_cache(maxsize=65_536)
-def company_name(value: str | None) -> str:
+def company_name(value: str | None, city_name: str | None = None) -> str:
     """Normalise a company name for comparison.
 
     Full-width characters become half-width, case and accents are folded (CJK kept),
@@ -422,8 +554,13 @@ def company_name(value: str | None) -> str:
     forms are removed in many languages, Latin ("GmbH", "S.A.", "Co., Ltd.") and CJK
     ("有限公司", "股份有限公司", "集团").
 
+    A CJK name also loses a leading place name — a major Chinese city or province, or
+    the record's own city — since "广州联成电子有限公司" and "联成电子（广州）有限公司" are
+    written both ways.
+
     Args:
         value: The name as written.
+        city_name: The record's city, stripped when a CJK name starts with it.
 
     Returns:
         The normalised name, ``""`` when missing.
@@ -434,27 +571,33 @@ def company_name(value: str | None) -> str:
     raw = _BRACKETED.sub(" ", raw)
     raw = raw.replace("&", " and ").replace("+", " and ").replace("'", "").replace("\u2019", "")
     tokens = _join_initials(_join_cjk(text(raw)).split())
-    tokens = [_ABBREVIATIONS.get(token, token) for token in tokens]
+    tokens = [_fold_umlaut_spelling(_ABBREVIATIONS.get(token, token)) for token in tokens]
     tokens = _strip_legal_forms(tokens)
     tokens = [_strip_cjk_legal_forms(token) if is_cjk(token[-1]) else token for token in tokens]
+    if tokens and is_cjk(tokens[0][0]):
+        tokens[0] = _strip_cjk_place(tokens[0], text(city_name))
     return " ".join(token for token in tokens if token)
 
 
 @lru_cache(maxsize=65_536)
-def site_suffix(value: str | None) -> str:
-    """Extract the site qualifier of a branch or plant name, "" for a plain name.
+def site_suffix(value: str | None, city_name: str | None = None) -> str:
+    """Extract the site of a branch or plant name, "" for a plain company name.
 
-    A site qualifier is the part after a spaced dash ("Acme GmbH - Werk Hamburg"), a
-    bracketed part naming a site ("Acme (Plant 2)"), a trailing phrase starting with a
-    site word ("Acme Ltd Branch Leeds", "Acme Hamburg Branch") or a CJK branch suffix
-    ("上海分公司"). Two records with the same name but different site qualifiers are
+    A site is named by the part after a spaced dash ("Acme GmbH - Werk Hamburg"), a
+    bracketed part holding a site word ("Acme (Plant 2)"), the words after or before a
+    site word ("Acme Branch Leeds", "Acme Hamburg Branch", "Acme Agence de Lyon"), a CJK
+    branch suffix ("上海分公司"), or, failing those, the record's own city ending a name
+    of three or more words ("Acme SAS Agece dr Lyon" in Lyon). Site words, stop words
+    and legal forms are dropped and the rest sorted, so "Werk Hamburg" and "Hamburg
+    plant" give the same site. Two records with the same name but different sites are
     different sites of one company.
 
     Args:
         value: The name as written.
+        city_name: The record's city, used by the last rule.
 
     Returns:
-        The normalised qualifier, ``""`` when the name has none.
+        The normalised site, ``""`` when the name names none.
     """
     if not value:
         return ""
@@ -467,22 +610,34 @@ def site_suffix(value: str | None) -> str:
         if _SITE_WORDS.intersection(inner):
             return _site_tokens(inner)
     tokens = text(raw).split()
-    for index, token in enumerate(tokens):
-        if token in _SITE_WORDS and index > 0:
-            # "Acme Hamburg Branch" names the site before the word, "Acme Branch
-            # Hamburg" after it; keep both sides beyond the company's first token.
-            return _site_tokens(tokens[max(1, index - 1) :])
+    for index, token in enumerate(tokens[1:], start=1):
+        if token in _SITE_WORDS:
+            after = _site_tokens(tokens[index + 1 :])
+            return after or _site_tokens(tokens[index - 1 : index])
     compact = "".join(tokens)
     for suffix in _CJK_SITE_SUFFIXES:
         position = compact.find(suffix)
         if position > 0:
             return compact[max(0, position - 2) : position + len(suffix)]
+    own_city = text(city_name).split()
+    words = [
+        token for token in text(_BRACKETED.sub(" ", raw)).split() if (token,) not in _LEGAL_FORM_SET
+    ]
+    if own_city and len(words) >= len(own_city) + 2 and words[-len(own_city) :] == own_city:
+        return " ".join(own_city)
     return ""
 
 
 def _site_tokens(tokens: list[str]) -> str:
-    """Sorted site tokens without legal forms, so word order and "GmbH" do not matter."""
-    return " ".join(sorted(token for token in tokens if (token,) not in _LEGAL_FORM_SET))
+    """Sorted site tokens without site words, stop words and legal forms."""
+    kept = (
+        token
+        for token in tokens
+        if (token,) not in _LEGAL_FORM_SET
+        and token not in _SITE_WORDS
+        and token not in _SITE_STOP_WORDS
+    )
+    return " ".join(sorted(kept))
 
 
 @lru_cache(maxsize=65_536)
@@ -578,19 +733,29 @@ def phone_digits(value: str | None, keep: int = 9) -> str:
     return digits[-keep:] if len(digits) >= 7 else ""
 
 
+def _alnum_upper(value: str | None) -> str:
+    if not value:
+        return ""
+    folded = unicodedata.normalize("NFKC", value).upper()
+    return "".join(c for c in folded if c.isascii() and c.isalnum())
+
+
+_COUNTRY_PREFIX = re.compile(r"^[A-Z]{2}(?=\d)")
+
+
 def tax_id(value: str | None) -> str:
-    """Normalise a tax / VAT id: upper-case alphanumerics only.
+    """Normalise a tax / VAT id: upper-case alphanumerics without the country prefix.
+
+    VAT ids are written with and without their two-letter country prefix ("DE123456789"
+    vs "123456789"); the number alone identifies the company, so the prefix is dropped.
 
     Args:
         value: The id as written, e.g. "de 123.456.789".
 
     Returns:
-        E.g. "DE123456789", ``""`` when missing.
+        E.g. "123456789", ``""`` when missing.
     """
-    if not value:
-        return ""
-    folded = unicodedata.normalize("NFKC", value).upper()
-    return "".join(c for c in folded if c.isascii() and c.isalnum())
+    return _COUNTRY_PREFIX.sub("", _alnum_upper(value))
 
 
 def postcode(value: str | None) -> str:
@@ -602,7 +767,7 @@ def postcode(value: str | None) -> str:
     Returns:
         The code, ``""`` when missing.
     """
-    return tax_id(value)
+    return _alnum_upper(value)
 
 
 def product_code(value: str | None) -> str:
@@ -614,7 +779,27 @@ def product_code(value: str | None) -> str:
     Returns:
         E.g. "M100042", ``""`` when missing.
     """
-    return tax_id(value)
+    return _alnum_upper(value)
+
+
+_CODE_NUMBER = re.compile(r"^[A-Z]{0,4}0*(\d{3,})$")
+
+
+def product_code_number(value: str | None) -> str:
+    """Return the numeric body of a code made of a short letter prefix and digits.
+
+    Systems often drop or change the prefix ("M-100042" in the ERP, "100042" as the CRM
+    SKU), so the number is a second, weaker code key.
+
+    Args:
+        value: The code as written.
+
+    Returns:
+        The digits without leading zeros ("100042"), ``""`` when the code has another
+        shape or is missing.
+    """
+    match = _CODE_NUMBER.match(product_code(value))
+    return match.group(1) if match else ""
 
 
 def city(value: str | None) -> str:
@@ -629,31 +814,112 @@ def city(value: str | None) -> str:
     return text(value)
 
 
-_NUMBER_UNIT = re.compile(r"(\d)\s+(?=[a-z])")
 _DECIMAL_COMMA = re.compile(r"(\d),(\d)")
+_RANGE_WORD = re.compile(r"(?<=\d)\s*(?:to|bis|a|à)\s*(?=\d)")
 _TIMES = re.compile(r"(?<=\d)\s*[x×*]\s*(?=\d)")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+
+
+def _spec_text(value: str) -> str:
+    raw = unicodedata.normalize("NFKC", value).replace("\u03bc", "u").replace("\u00b5", "u")
+    raw = unidecode(_DASHES.sub("-", raw)).casefold()
+    raw = _DECIMAL_COMMA.sub(r"\1.\2", raw)
+    raw = _RANGE_WORD.sub("-", raw)
+    return _TIMES.sub("x", raw)
 
 
 @lru_cache(maxsize=65_536)
 def spec(value: str | None) -> str:
-    """Normalise a product specification / variant for equality tests.
+    """Normalise a product specification / variant into one compact string.
 
-    Decimal commas become points, "10 x 20" becomes "10x20", a number and its unit are
-    joined ("500 ml" → "500ml"), unit words are abbreviated and tokens are sorted so the
-    order of attributes does not matter.
+    Case, spaces and punctuation are dropped (decimal points and ranges kept), decimal
+    commas become points, "10 × 20" becomes "10x20", "0 to 40" becomes "0-40" and unit
+    words are abbreviated, so "DN 25 PN 40, 7.5 Kilowatt" and "DN25 PN40 7.5 kW" agree.
+    Compare with a fuzzy score plus :func:`spec_numbers`: sources also drop words
+    ("ISO VG 220" vs "VG220").
 
     Args:
-        value: The spec as written, e.g. "Pack of 10, 500 Millilitre".
+        value: The spec as written.
 
     Returns:
         The normalised spec, ``""`` when missing.
     """
     if not value:
         return ""
-    raw = unicodedata.normalize("NFKC", value).casefold()
-    raw = _DECIMAL_COMMA.sub(r"\1.\2", raw)
-    raw = _TIMES.sub("x", raw)
-    words = re.sub(r"[^0-9a-z.\u00b0%]+", " ", unidecode(raw)).split()
-    words = [_UNIT_ALIASES.get(word.strip("."), word.strip(".")) for word in words]
-    joined = _NUMBER_UNIT.sub(r"\1", " ".join(word for word in words if word))
-    return " ".join(sorted(joined.split()))
+    words = re.sub(r"[^0-9a-z.%-]+", " ", _spec_text(value)).split()
+    words = [_UNIT_ALIASES.get(word.strip(".-"), word.strip(".-")) for word in words]
+    return re.sub(r"(?<!\d)[.-]|[.-](?!\d)", "", "".join(words))
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@lru_cache(maxsize=65_536)
+def spec_numbers(value: str | None) -> str:
+    """Return the numbers of a specification, sorted: the part of a spec that must agree.
+
+    Args:
+        value: The spec as written, e.g. "DN 25 PN 40, 7,5 kW".
+
+    Returns:
+        E.g. "7.5 25 40", ``""`` when the spec has no numbers or is missing.
+    """
+    if not value:
+        return ""
+    numbers = _NUMBER.findall(_spec_text(value))
+    return " ".join(sorted(numbers, key=lambda number: (float(number), number)))
+
+
+_DIGIT_RUNS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=65_536)
+def product_name(name: str | None, spec_text: str | None = None) -> str:
+    """Normalise a product name, dropping a specification appended to it.
+
+    Sources often append the spec to the name ("O-ring OR-267 120x3 mm NBR 70" vs
+    "O-ring OR-267"); the spec is compared on its own. A trailing copy of the record's
+    spec is removed, and so is anything with numbers after the model code ("Geared motor
+    GM-764 7.5 kW 1000 rpm" → "geared motor gm 764").
+
+    Args:
+        name: The product name.
+        spec_text: The product's spec.
+
+    Returns:
+        The folded name without the appended spec.
+    """
+    if not name:
+        return ""
+    compact_spec = text(spec_text).replace(" ", "")
+    tokens = text(name).split()
+    if compact_spec:
+        for size in range(len(tokens) - 1, 0, -1):
+            if "".join(tokens[-size:]) == compact_spec:
+                return " ".join(tokens[:-size])
+    words = unicodedata.normalize("NFKC", name).split()
+    for index, word in enumerate(words[:-1]):
+        if _DIGIT_RUNS.search(word):
+            if any(_DIGIT_RUNS.search(rest) for rest in words[index + 1 :]):
+                return text(" ".join(words[: index + 1]))
+            break
+    return " ".join(tokens)
+
+
+def model_number(name: str | None) -> str:
+    """Return the model number of a product name: the digits of its first word with digits.
+
+    "Pressure gauge PG-627" and "Pressure gauge PG-705" are near-identical strings but
+    different products: the model number decides.
+
+    Args:
+        name: The product name.
+
+    Returns:
+        E.g. "627", ``""`` when no word of the name has digits.
+    """
+    for word in unicodedata.normalize("NFKC", name or "").split():
+        digits = "".join(_DIGIT_RUNS.findall(word))
+        if digits:
+            return digits
+    return ""

@@ -68,15 +68,16 @@ def _nested_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
 
 
 def _prune(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
-    """Drop nested objects none of whose required fields are known (e.g. no credit limit)."""
+    """Drop nested objects whose presence fields are all unknown (e.g. no credit limit)."""
     pruned: dict[str, Any] = {}
     for name, value in data.items():
+        if value is None:
+            continue  # the model's default stands in for a missing value
         nested = _nested_model(model, name)
         if nested is not None and isinstance(value, dict):
             value = _prune(nested, value)
-            required = [n for n, f in nested.model_fields.items() if f.is_required()]
-            known = [n for n in (required or value) if value.get(n) is not None]
-            if not known:
+            presence = getattr(nested, "presence_fields", ()) or tuple(value)
+            if all(value.get(n) is None for n in presence):
                 continue
         pruned[name] = value
     return pruned
@@ -136,7 +137,31 @@ def _write(rule: OutboundRule, golden: dict[str, Any]) -> Any:
     if value is not None and rule.slice is not None:
         start, end = rule.slice
         value = str(value)[start:end] or None
+    if value is not None and rule.wrap is not None:
+        width, line = rule.wrap
+        lines = wrap_lines(str(value), width)
+        value = lines[line] if line < len(lines) else None
     return value
+
+
+def wrap_lines(text: str, width: int) -> list[str]:
+    """Break ``text`` at single spaces into lines of at most ``width`` characters.
+
+    Joining the lines with one space gives the text back whenever every break fell on a
+    space; a word longer than ``width`` is cut hard.
+    """
+    lines: list[str] = []
+    rest = text
+    while len(rest) > width:
+        cut = rest.rfind(" ", 0, width + 1)
+        if cut <= 0:
+            lines.append(rest[:width])
+            rest = rest[width:]
+        else:
+            lines.append(rest[:cut])
+            rest = rest[cut + 1 :]
+    lines.append(rest)
+    return lines
 
 
 def map_outbound(spec: MappingSpec, golden: dict[str, Any]) -> dict[str, Any]:
@@ -161,3 +186,17 @@ def render_create_values(spec: MappingSpec, golden_id: str) -> tuple[str, dict[s
         for column, value in create.values.items()
     }
     return new_id, values
+
+
+def outbound_projection(spec: MappingSpec, payload: dict[str, Any]) -> dict[str, Any]:
+    """Return the columns of a pulled record that crmsync writes (golden id included).
+
+    Hashed and compared with what crmsync last sent the record, it tells a change made by
+    our own push (an echo) from a change made in the system.
+    """
+    if spec.outbound is None:
+        return {}
+    columns = list(spec.outbound.fields)
+    if spec.outbound.golden_id_column:
+        columns.append(spec.outbound.golden_id_column)
+    return {column: payload.get(column) for column in columns}

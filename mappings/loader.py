@@ -49,8 +49,7 @@ def find_mapping(directories: list[Path], system: str, entity: str) -> MappingSp
             spec = load_mapping(candidate)
             if (spec.system, spec.entity) != (system, entity):
                 raise MappingConfigError(
-                    f"{candidate}: declares {spec.system}/{spec.entity}, "
-                    f"expected {system}/{entity}"
+                    f"{candidate}: declares {spec.system}/{spec.entity}, expected {system}/{entity}"
                 )
             return spec
     searched = ", ".join(str(d) for d in directories)

@@ -36,10 +36,22 @@ OptStr = Annotated[str | None, BeforeValidator(_strip)]
 """An optional string: surrounding whitespace stripped, blank means missing."""
 
 
+def _upper(value: object) -> object:
+    value = _strip(value)
+    return value.upper() if isinstance(value, str) else value
+
+
+OptCode = Annotated[str | None, BeforeValidator(_upper)]
+"""An optional code (currency, country): stripped and upper-cased, blank means missing."""
+
+
 class CanonicalModel(BaseModel):
     """Base of all canonical models: immutable, no unknown fields."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=10_000)
+
+    presence_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields whose absence means the whole nested object is absent (empty: all fields)."""
 
 
 class SourceRef(CanonicalModel):
@@ -56,6 +68,8 @@ class SourceRef(CanonicalModel):
 
 class Money(CanonicalModel):
     """An amount of money: a Decimal and its ISO 4217 currency code. Never a float."""
+
+    presence_fields: ClassVar[tuple[str, ...]] = ("amount",)
 
     amount: Decimal = Field(description="The amount, exact decimal.", max_digits=28)
     currency: str = Field(
@@ -87,12 +101,7 @@ class Address(CanonicalModel):
     postcode: OptStr = Field(None, description="Postal code, as written.")
     city: OptStr = Field(None, description="City or town.")
     region: OptStr = Field(None, description="State, province or region.")
-    country: OptStr = Field(None, description="ISO 3166-1 alpha-2 country code, upper case.")
-
-    @field_validator("country", mode="after")
-    @classmethod
-    def _upper_country(cls, value: str | None) -> str | None:
-        return value.upper() if value else value
+    country: OptCode = Field(None, description="ISO 3166-1 alpha-2 country code, upper case.")
 
     def is_empty(self) -> bool:
         """Return True when no part of the address is known."""
@@ -146,7 +155,7 @@ class Customer(Record):
     ship_to: Address = Field(default_factory=Address, description="Shipping address.")
     credit_limit: Money | None = Field(None, description="Credit limit granted to the customer.")
     payment_terms: OptStr = Field(None, description="Payment terms code, e.g. `NET30`.")
-    currency: OptStr = Field(None, description="ISO 4217 currency the customer is billed in.")
+    currency: OptCode = Field(None, description="ISO 4217 currency the customer is billed in.")
     owners: tuple[str, ...] = Field((), description="Sales reps (e-mail) who own the customer.")
 
 
@@ -211,7 +220,7 @@ class Order(Record):
     customer_source_id: OptStr = Field(None, description="Source id of the ordering customer.")
     order_date: date | None = Field(None, description="Date the order was placed.")
     status: OrderStatus = Field(OrderStatus.ENTERED, description="Order status.")
-    currency: OptStr = Field(None, description="ISO 4217 currency of the order.")
+    currency: OptCode = Field(None, description="ISO 4217 currency of the order.")
     total: Money | None = Field(None, description="Order total net of tax.")
     tax_included: bool = Field(False, description="Whether prices include tax.")
     external_ref: OptStr = Field(

@@ -70,6 +70,12 @@ class OutboundRule(_Spec):
         None, description="Characters [start, end) of the value, for fixed-width columns."
     )
     join: str | None = Field(None, description="Join a list value with this separator.")
+    wrap: tuple[int, int] | None = Field(
+        None,
+        description="[width, line]: break the text at spaces into lines of at most `width` "
+        "characters and write line number `line` (0-based); for name1/name2-style columns "
+        "that are read back joined with a space.",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> OutboundRule:

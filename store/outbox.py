@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from store.database import upsert
-from store.schema import outbox, published
+from store.schema import outbox, publish_log, published
 
 
 @dataclass(frozen=True)
@@ -133,3 +133,38 @@ def mark_failed(connection: Connection, items: Sequence[OutboxItem], error: str)
             .where(outbox.c.idempotency_key.in_(keys[start : start + 500]))
             .values(status="failed", error=error[:2000])
         )
+
+
+def log_publish(
+    connection: Connection, run_id: str, target: str, entity: str, counts: dict[str, int]
+) -> None:
+    """Record what publishing ``entity`` to ``target`` did in ``run_id``."""
+    upsert(
+        connection,
+        publish_log,
+        [
+            {
+                "run_id": run_id,
+                "target": target,
+                "entity": entity,
+                "created": counts["created"],
+                "updated": counts["updated"],
+                "unchanged": counts["unchanged"],
+                "finished_at": datetime.now(UTC),
+            }
+        ],
+        ["run_id", "target"],
+    )
+
+
+def publish_counts(connection: Connection, run_id: str) -> dict[str, dict[str, int]]:
+    """Return ``target -> {created, updated, unchanged}`` logged for ``run_id``."""
+    rows = connection.execute(
+        select(
+            publish_log.c.target,
+            publish_log.c.created,
+            publish_log.c.updated,
+            publish_log.c.unchanged,
+        ).where(publish_log.c.run_id == run_id)
+    )
+    return {r[0]: {"created": r[1], "updated": r[2], "unchanged": r[3]} for r in rows}

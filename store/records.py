@@ -31,27 +31,34 @@ class SourceRecordState:
     payload_hash: str
     canonical: dict[str, Any] | None
     status: str
+    needs_match: bool = True
+    ignored_fields: list[str] | None = None
 
 
-def known_hashes(
+def known_states(
     connection: Connection, system: str, entity: str, source_ids: Sequence[str]
-) -> dict[str, tuple[str, str]]:
-    """Return ``source_id -> (payload_hash, status)`` for the given ids that are known."""
-    found: dict[str, tuple[str, str]] = {}
+) -> dict[str, SourceRecordState]:
+    """Return the stored state of those of ``source_ids`` that are known, by source id."""
+    found: dict[str, SourceRecordState] = {}
     for start in range(0, len(source_ids), 500):
         chunk = list(source_ids[start : start + 500])
         rows = connection.execute(
             select(
+                source_records.c.system,
+                source_records.c.entity,
                 source_records.c.source_id,
                 source_records.c.payload_hash,
+                source_records.c.canonical,
                 source_records.c.status,
+                source_records.c.needs_match,
+                source_records.c.ignored_fields,
             ).where(
                 source_records.c.system == system,
                 source_records.c.entity == entity,
                 source_records.c.source_id.in_(chunk),
             )
         )
-        found.update({r[0]: (r[1], r[2]) for r in rows})
+        found.update({r[2]: SourceRecordState(*r) for r in rows})
     return found
 
 
@@ -75,6 +82,8 @@ def save_records(
             "payload_hash": s.payload_hash,
             "canonical": s.canonical,
             "status": s.status,
+            "needs_match": s.needs_match,
+            "ignored_fields": s.ignored_fields,
             "source_updated_at": updated.get(s.source_id),
             "first_seen_run": run_id,
             "last_changed_run": run_id,
@@ -119,6 +128,8 @@ def records_with_status(
             source_records.c.payload_hash,
             source_records.c.canonical,
             source_records.c.status,
+            source_records.c.needs_match,
+            source_records.c.ignored_fields,
         )
         .where(source_records.c.entity == entity, source_records.c.status == status)
         .order_by(source_records.c.system, source_records.c.source_id)
@@ -152,4 +163,18 @@ def set_status(
                 tuple_(source_records.c.system, source_records.c.source_id).in_(chunk),
             )
             .values(status=status)
+        )
+
+
+def mark_matched(connection: Connection, entity: str, keys: Sequence[tuple[str, str]]) -> None:
+    """Record that the source records ``(system, source_id)`` have been matched."""
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        connection.execute(
+            update(source_records)
+            .where(
+                source_records.c.entity == entity,
+                tuple_(source_records.c.system, source_records.c.source_id).in_(chunk),
+            )
+            .values(needs_match=False)
         )

@@ -58,3 +58,8 @@ def last_run(
         query = query.where(runs.c.status == status)
     row = connection.execute(query.order_by(runs.c.started_at.desc()).limit(1)).mappings().first()
     return dict(row) if row else None
+
+
+def note_cause(connection: Connection, run_id: str, cause: str) -> None:
+    """Record the newest failure cause of a run without changing its status."""
+    connection.execute(update(runs).where(runs.c.run_id == run_id).values(cause=cause))

@@ -12,6 +12,7 @@ One database holds it all (SQLite file by default, PostgreSQL in production):
 * ``match_events`` — merges and splits of golden records.
 * ``outbox`` — changes to push to targets, keyed by an idempotency key.
 * ``published`` — what each target last received per golden record (for diffs).
+* ``publish_log`` — per run and target: records created, updated and unchanged.
 
 The Alembic migrations in ``store/migrations`` create exactly this schema.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -92,7 +94,13 @@ source_records = Table(
     Column("source_id", String(SOURCE_ID), primary_key=True),
     Column("payload_hash", String(HASH), nullable=False),
     Column("canonical", JSON),  # None while the record cannot map
-    Column("status", String(16), nullable=False),  # ok | quarantined | deleted
+    Column("status", String(16), nullable=False),  # pending | ok | quarantined | deleted
+    # True when the source itself changed the record since it was last matched; False
+    # when the only change is crmsync's own push echoing back (the record keeps its link).
+    Column("needs_match", Boolean, nullable=False),
+    # Canonical fields that are only crmsync's own writes echoed back (a record crmsync
+    # created): not evidence for survivorship.
+    Column("ignored_fields", JSON),
     Column("source_updated_at", String(64)),
     Column("first_seen_run", String(64), nullable=False),
     Column("last_changed_run", String(64), nullable=False),
@@ -190,4 +198,16 @@ published = Table(
     Column("run_id", String(64), nullable=False),
     Column("published_at", DateTime(timezone=True), nullable=False),
     Index(None, "golden_id"),
+)
+
+publish_log = Table(
+    "publish_log",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("target", String(SYSTEM), primary_key=True),
+    Column("entity", String(ENTITY), nullable=False),
+    Column("created", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
 )

@@ -4,23 +4,55 @@ Records whose content did not change since the last run are skipped (the boundar
 incremental window re-reads, or an unchanged full scan). A record that cannot be mapped
 is quarantined with the field, column and reason; the rest continue as ``pending`` for
 the gate.
+
+A record whose written columns equal what crmsync last sent it changed only through our
+own push: it keeps its golden record link (``needs_match`` false) instead of being matched
+afresh, so publishing never feeds back into matching.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
+from typing import Any
 
-from mappings.engine import MappingError, map_inbound
+from mappings.engine import MappingError, map_inbound, outbound_projection
+from mappings.spec import MappingSpec
 from quality.masking import shown_value
+from store.outbox import last_published
 from store.quarantine import QuarantineEntry, hold
-from store.records import QUARANTINED, SourceRecordState, known_hashes, save_records
-from store.staging import staged_records
+from store.records import QUARANTINED, SourceRecordState, known_states, save_records
+from store.staging import payload_hash, staged_records
 from sync.context import SyncContext
 
 log = logging.getLogger(__name__)
 
 PENDING = "pending"
+
+
+def written_fields(mapping: MappingSpec) -> set[str]:
+    """Return the canonical fields (dotted paths) crmsync writes to this system."""
+    if mapping.outbound is None:
+        return set()
+    return {rule.field for rule in mapping.outbound.rules().values() if rule.field}
+
+
+def _without_echo(
+    values: dict[str, Any], previous: dict[str, Any], written: set[str]
+) -> dict[str, Any]:
+    """Undo what our own push changed: the fields we write and the change timestamp.
+
+    What we wrote came from the golden record; fed back as source values it would let a
+    lossy target (a name cut to its column width) or a moved timestamp rewrite the golden
+    record. Fields we do not write keep the system's new values.
+    """
+    restored = copy.deepcopy(values)
+    # Whole top-level values come back, so an address or an amount stays coherent.
+    for name in sorted({path.split(".", 1)[0] for path in written}):
+        restored[name] = copy.deepcopy(previous.get(name))
+    restored["updated_at"] = previous.get("updated_at")
+    return restored
 
 
 @dataclass(frozen=True)
@@ -38,14 +70,16 @@ def map_source(ctx: SyncContext, run_id: str, entity: str, system: str) -> MapCo
     mapping = ctx.mapping(system, entity)
     with ctx.engine.connect() as connection:
         staged = list(staged_records(connection, run_id, system, entity))
-        known = known_hashes(connection, system, entity, [r.source_id for r in staged])
+        known = known_states(connection, system, entity, [r.source_id for r in staged])
+        sent = last_published(connection, system, entity)
+    written = written_fields(mapping)
     states: list[SourceRecordState] = []
     held: list[QuarantineEntry] = []
     updated: dict[str, str] = {}
     unchanged = 0
     for record in staged:
         before = known.get(record.source_id)
-        if before and before[0] == record.payload_hash and before[1] != PENDING:
+        if before and before.payload_hash == record.payload_hash and before.status != PENDING:
             unchanged += 1
             continue
         if record.source_updated_at:
@@ -72,14 +106,26 @@ def map_source(ctx: SyncContext, run_id: str, entity: str, system: str) -> MapCo
                 )
             )
             continue
+        echo = sent.get(record.source_id) == payload_hash(
+            outbound_projection(mapping, record.payload)
+        )
+        values = canonical.model_dump(mode="json")
+        ignored: list[str] | None = None
+        if echo and before is not None and before.canonical:
+            values = _without_echo(values, before.canonical, written)
+        elif echo:
+            # A record crmsync created: everything we wrote came from the golden record.
+            ignored = sorted({path.split(".", 1)[0] for path in written} | {"updated_at"})
         states.append(
             SourceRecordState(
                 system,
                 entity,
                 record.source_id,
                 record.payload_hash,
-                canonical.model_dump(mode="json"),
+                values,
                 PENDING,
+                needs_match=not echo,
+                ignored_fields=ignored,
             )
         )
     with ctx.engine.begin() as connection:

@@ -117,7 +117,7 @@ def _crm_customers(path: Path) -> Iterator[Customer]:
             credit_limit=_money(row["credit_limit"], row["currency_code"]),
             payment_terms=row["payment_terms"],
             currency=row["currency_code"],
-            owners=(row["owner_email"],) if row["owner_email"] else (),
+            owners=tuple(o.strip() for o in (row["owner_email"] or "").split(";") if o.strip()),
         )
 
 

@@ -128,9 +128,9 @@ def test_matching_is_deterministic_and_order_free() -> None:
 
 def test_products_match_on_code_despite_format() -> None:
     records = [
-        _product("crm", "P1", code="m-100042", name="Hex Bolt", spec="M8 x 40"),
-        _product("erp", "M-100042", code="M-100042", name="HEX BOLT", spec="M8x40"),
-        _product("erp", "M-100043", code="M-100043", name="Hex Bolt", spec="M8x40"),
+        _product("crm", "P1", code="100042", name="Hex Bolt HB-8", spec="M8 x 40"),
+        _product("erp", "M-100042", code="M-100042", name="HEX BOLT HB-8", spec="M8x40"),
+        _product("erp", "M-100043", code="M-100043", name="Hex Bolt HB-8", spec="M8x50"),
     ]
     result = match_products(records)
     assert result.clusters == [
@@ -138,6 +138,24 @@ def test_products_match_on_code_despite_format() -> None:
         ["erp/product/M-100043"],
     ]
     assert result.pairs[0].reason.startswith("code equal")
+
+
+def test_products_with_different_model_numbers_never_match() -> None:
+    records = [
+        _product("crm", "P1", name="Pressure gauge PG-627", spec="0-40 bar, 4-20 mA"),
+        _product("erp", "M1", code="M-1", name="Pressure gauge PG-705", spec="0-40 bar, 4-20 mA"),
+    ]
+    assert match_products(records).pairs == []
+
+
+def test_product_duplicate_under_a_new_code() -> None:
+    records = [
+        _product("erp", "M-100009", code="M-100009", name="Bearing PB-793", spec="60×122×12mm"),
+        _product("erp", "M-900001", code="M-900001", name="BEARING PB-793", spec="60x122x12 mm"),
+    ]
+    result = match_products(records)
+    assert result.clusters == [["erp/product/M-100009", "erp/product/M-900001"]]
+    assert result.pairs[0].reason.startswith("name and spec equal")
 
 
 def test_products_without_code_need_equal_spec() -> None:

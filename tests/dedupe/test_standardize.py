@@ -39,14 +39,31 @@ def test_company_name(raw: str | None, expected: str) -> None:
     ("raw", "expected"),
     [
         ("Acme GmbH", ""),
-        ("Acme GmbH - Werk Hamburg", "hamburg werk"),
-        ("Acme Hamburg Branch", "branch hamburg"),
-        ("Acme Ltd (Plant 2)", "2 plant"),
+        ("Acme GmbH - Werk Hamburg", "hamburg"),
+        ("Acme GmbH Werk Hamburg", "hamburg"),
+        ("Acme Hamburg Branch", "hamburg"),
+        ("Acme SAS Agence de Lyon", "lyon"),
+        ("Thompson Industries Corp. (Pittsburgh facility)", "pittsburgh"),
+        ("Acme Ltd (Plant 2)", "2"),
         ("华为上海分公司", "上海分公司"),
     ],
 )
 def test_site_suffix(raw: str, expected: str) -> None:
     assert std.site_suffix(raw) == expected
+
+
+def test_site_suffix_falls_back_to_own_city() -> None:
+    assert std.site_suffix("Astra Robinetterie SAS Agece dr Lyon", "Lyon") == "lyon"
+    assert std.site_suffix("Acme Lyon", "Lyon") == ""
+    assert std.site_suffix("东成 科技（北京）", "北京") == ""
+
+
+def test_company_name_strips_leading_cjk_place_and_typos_in_legal_forms() -> None:
+    assert std.company_name("广州联成电子有限公司") == std.company_name("联成电子（广州）有限公司")
+    assert std.company_name("苏州宏达机械有限公司", "苏州") == "宏达机械"
+    assert std.company_name("Viking Pump Coompany LLC") == "viking pump"
+    assert std.company_name("Köhler GmbH") == std.company_name("Koehler GmbH")
+    assert std.company_name("Éts. Morel") == std.company_name("Établissements Morel")
 
 
 def test_person_name_reorders_and_drops_titles() -> None:
@@ -73,17 +90,37 @@ def test_phone_digits_keeps_subscriber_part() -> None:
 
 
 def test_ids_and_codes() -> None:
-    assert std.tax_id("de 123.456.789") == "DE123456789"
+    assert std.tax_id("de 123.456.789") == "123456789"
+    assert std.tax_id("CN9158619433LH645CCT") == std.tax_id("9158619433LH645CCT")
     assert std.postcode("sw1a 1aa") == "SW1A1AA"
     assert std.product_code(" m-100042 ") == "M100042"
     assert std.product_code("Ｍ－１０００４２") == "M100042"
+    assert std.product_code_number("M-100042") == std.product_code_number("100042") == "100042"
+    assert std.product_code_number("ABC") == ""
 
 
-def test_spec_is_format_and_order_free() -> None:
-    assert std.spec("10 x 20 mm") == std.spec("10x20mm")
-    assert std.spec("500 Millilitre, Pack of 10") == std.spec("pack of 10 500ml")
-    assert std.spec("1,5 kg") == std.spec("1.5kg")
+def test_spec_is_format_free() -> None:
+    assert std.spec("10 x 20 mm") == std.spec("10×20mm") == "10x20mm"
+    assert std.spec("DN 25 PN 40, 7,5 kW") == std.spec("DN25 PN40 7.5 Kilowatt")
+    assert std.spec("0 to 40 bar / 4 to 20 mA") == std.spec("0-40 bar, 4–20 mA")
+    assert std.spec("50 µm") == std.spec("50 um") != std.spec("50 mm")
     assert std.spec("500 ml") != std.spec("1000 ml")
+
+
+def test_spec_numbers() -> None:
+    assert std.spec_numbers("DN 25 PN 40, 7,5 kW") == "7.5 25 40"
+    assert std.spec_numbers("ISO VG 220, 208 l") == std.spec_numbers("VG220 208L")
+    assert std.spec_numbers("NBR") == ""
+
+
+def test_product_name_and_model_number() -> None:
+    assert std.product_name("O-ring OR-267 120x3 mm NBR 70", "120x3 mm NBR 70") == "o ring or 267"
+    assert std.product_name("Valve BF-424 DN25 PN10", "DN 25 PN 10") == "valve bf 424"
+    assert std.product_name("Geared motor GM-764 7.5 kW 1000 rpm") == "geared motor gm 764"
+    assert std.product_name("Hex bolt") == "hex bolt"
+    assert std.model_number("Pressure gauge PG-627") == "627"
+    assert std.model_number("Pressure gauge PG-20 0-4 bar") == "20"
+    assert std.model_number("Hex bolt") == ""
 
 
 def test_text_keeps_cjk_and_folds_accents() -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-25 11:58:38.872281
+Create Date: 2026-11-25 12:15:27.559389
 """
 
 from __future__ import annotations
@@ -87,6 +87,17 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "publish_log",
+        sa.Column("run_id", sa.String(length=64), nullable=False),
+        sa.Column("target", sa.String(length=64), nullable=False),
+        sa.Column("entity", sa.String(length=32), nullable=False),
+        sa.Column("created", sa.Integer(), nullable=False),
+        sa.Column("updated", sa.Integer(), nullable=False),
+        sa.Column("unchanged", sa.Integer(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("run_id", "target", name=op.f("pk_publish_log")),
+    )
+    op.create_table(
         "published",
         sa.Column("target", sa.String(length=64), nullable=False),
         sa.Column("entity", sa.String(length=32), nullable=False),
@@ -144,6 +155,8 @@ def upgrade() -> None:
         sa.Column("payload_hash", sa.String(length=64), nullable=False),
         sa.Column("canonical", sa.JSON(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("needs_match", sa.Boolean(), nullable=False),
+        sa.Column("ignored_fields", sa.JSON(), nullable=True),
         sa.Column("source_updated_at", sa.String(length=64), nullable=True),
         sa.Column("first_seen_run", sa.String(length=64), nullable=False),
         sa.Column("last_changed_run", sa.String(length=64), nullable=False),
@@ -214,6 +227,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_published_golden_id"))
 
     op.drop_table("published")
+    op.drop_table("publish_log")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_target_entity_status"))
 

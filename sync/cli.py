@@ -1,0 +1,223 @@
+"""The ``crmsync`` command line.
+
+Commands: ``demo`` (seed the sandboxes, run the syncs through Airflow, print the
+summary), ``run`` (one sync in this process, no scheduler), ``seed``, ``migrate`` and
+``dictionary``. Exit codes: 0 success, 1 a run failed or was blocked, 2 bad usage or
+configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from mappings.loader import MappingConfigError
+from sync.config import ConfigError, config_path, load_settings
+
+ENTITIES = ("customer", "product")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crmsync",
+        description="CRM-ERP integration and master data: pull customers and products from "
+        "every system, quarantine bad records, merge duplicates into one golden master with "
+        "stable ids, and push it back.",
+        epilog="Configuration: --config, else $CRMSYNC_CONFIG, else ./crmsync.yaml. "
+        "Keys are documented in docs/configuration.md.",
+    )
+    parser.add_argument("--config", help="path to crmsync.yaml")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every stage's detail")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo",
+        help="seed the sandbox CRM and ERP if absent, run the customer and product syncs "
+        "through Airflow, print the summary",
+    )
+    demo.add_argument("--json", action="store_true", help="print the summary as JSON last")
+    demo.add_argument(
+        "--reseed", action="store_true", help="regenerate the sandboxes and reset the store first"
+    )
+
+    run = commands.add_parser("run", help="run one sync in this process (no scheduler)")
+    run.add_argument("entity", choices=[*ENTITIES, "all"], help="entity to sync")
+    run.add_argument(
+        "--json", action="store_true", help="print the run summary as one JSON object, last line"
+    )
+
+    seed = commands.add_parser("seed", help="generate the sandbox CRM and ERP databases")
+    seed.add_argument("--force", action="store_true", help="overwrite existing sandboxes")
+
+    commands.add_parser("migrate", help="create or upgrade the crmsync store schema")
+
+    dictionary = commands.add_parser(
+        "dictionary", help="write the data dictionary (Markdown) from models and mappings"
+    )
+    dictionary.add_argument("--out", default="-", help="output file (default: stdout)")
+    return parser
+
+
+def _print_summary(summaries: dict[str, dict[str, Any]]) -> None:
+    for entity, summary in summaries.items():
+        print(f"\n{entity}: run {summary['run_id']} {summary['status']}")
+        if summary.get("cause"):
+            print(f"  cause: {summary['cause']}")
+        for system, count in summary["pulled"].items():
+            held = summary["quarantined"].get(system, 0)
+            print(f"  pulled {count:>6} from {system:<16} quarantined (open) {held:>5}")
+        print(
+            f"  golden records {summary['golden_records']:>6}   "
+            f"merged source records {summary['merged_source_records']:>6}"
+        )
+        for target, counts in summary["targets"].items():
+            print(
+                f"  pushed to {target:<16} created {counts['created']:>5}  "
+                f"updated {counts['updated']:>5}  unchanged {counts['unchanged']:>5}"
+            )
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from sync.sandbox import seed_sandboxes
+
+    settings = load_settings(args.config)
+    sandbox = settings.sandbox
+    report = seed_sandboxes(
+        sandbox.directory, seed=sandbox.seed, companies=sandbox.companies, overwrite=args.force
+    )
+    for system, counts in report.counts.items():
+        print(f"{system}: " + ", ".join(f"{table} {n}" for table, n in counts.items()))
+    return 0
+
+
+def _ensure_sandboxes(config: str | None, reseed: bool) -> None:
+    from sync.sandbox import seed_sandboxes
+
+    settings = load_settings(config)
+    sandbox = settings.sandbox
+    if reseed or not (sandbox.directory / "crm.db").exists():
+        print(f"· seeding sandbox CRM and ERP in {sandbox.directory}", flush=True)
+        seed_sandboxes(
+            sandbox.directory, seed=sandbox.seed, companies=sandbox.companies, overwrite=True
+        )
+
+
+def _reset_store(config: str | None) -> None:
+    from sqlalchemy.engine import make_url
+
+    settings = load_settings(config)
+    url = make_url(settings.store_url())
+    if url.get_backend_name() == "sqlite" and url.database:
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.database + suffix).unlink(missing_ok=True)
+
+
+def _last_summaries(config: str | None, entities: list[str]) -> dict[str, dict[str, Any]]:
+    from store.runs import last_run
+    from sync.context import SyncContext
+
+    ctx = SyncContext.open(config)
+    try:
+        with ctx.engine.connect() as connection:
+            runs = {e: last_run(connection, e) for e in entities}
+    finally:
+        ctx.close()
+    return {
+        e: (r or {}).get("summary") or {"run_id": None, "status": "missing"}
+        for e, r in runs.items()
+    }
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from sync.airflow_runner import run_dags
+
+    if args.reseed:
+        _reset_store(args.config)
+    _ensure_sandboxes(args.config, args.reseed)
+    settings = load_settings(args.config)
+    log_dir = settings.base_dir / ".state" / "logs"
+    run_dags(list(ENTITIES), config_path(args.config).resolve(), log_dir)
+    summaries = _last_summaries(args.config, list(ENTITIES))
+    _print_summary(summaries)
+    if args.json:
+        print(json.dumps(summaries, sort_keys=True))
+    return 0 if all(s.get("status") == "success" for s in summaries.values()) else 1
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sync.context import SyncContext
+    from sync.runner import run_entity
+
+    entities = list(ENTITIES) if args.entity == "all" else [args.entity]
+    ctx = SyncContext.open(args.config)
+    summaries: dict[str, dict[str, Any]] = {}
+    try:
+        for entity in entities:
+            summaries[entity] = run_entity(ctx, entity)
+    finally:
+        ctx.close()
+    if args.json:
+        print(json.dumps(summaries, sort_keys=True))
+    else:
+        _print_summary(summaries)
+    return 0 if all(s["status"] == "success" for s in summaries.values()) else 1
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from sync.context import SyncContext
+
+    ctx = SyncContext.open(args.config)
+    print(f"store schema is current ({ctx.settings.store_url().split('://', 1)[0]})")
+    ctx.close()
+    return 0
+
+
+def _cmd_dictionary(args: argparse.Namespace) -> int:
+    from mappings.dictionary import render_dictionary
+
+    settings = load_settings(args.config)
+    text = render_dictionary(settings)
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+COMMANDS = {
+    "demo": _cmd_demo,
+    "run": _cmd_run,
+    "seed": _cmd_seed,
+    "migrate": _cmd_migrate,
+    "dictionary": _cmd_dictionary,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``crmsync`` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return COMMANDS[args.command](args)
+    except (ConfigError, MappingConfigError, FileExistsError) as exc:
+        print(f"crmsync: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the last line must say why, not a traceback
+        from sync.runner import one_line_cause
+
+        logging.getLogger(__name__).debug("failure", exc_info=True)
+        print(f"crmsync: {one_line_cause(exc)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

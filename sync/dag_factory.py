@@ -1,0 +1,177 @@
+"""Builds the Airflow DAG of one entity's sync from the pipeline stages.
+
+The DAG files in ``dags/`` only call :func:`build_sync_dag`. Everything heavy (the store,
+connectors, pandas, rapidfuzz) is imported inside the tasks, never at parse time. Task
+groups follow the stages; pulls fan out per source and publishes per target with
+``.expand()``, labelled with the system's name in the UI. XCom carries only the run id,
+system names and counts.
+
+Failures that retrying cannot fix (bad configuration, a blocked batch, a missing table,
+an incomplete extract) fail their task at once with a one-line cause; transient ones
+(database locked, a 429, a timeout) are retried by Airflow. The summary task runs
+whatever happened, so every run is closed with its status and summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from airflow.sdk import DAG, TaskGroup, TriggerRule, dag, get_current_context, task
+
+T = TypeVar("T")
+
+DOC = """
+### crmsync: sync of `{entity}` records
+
+pull (per source) → map (per source) → gate → match → survive → publish (per target) →
+summary. A batch that fails the quality gate stops before match and publish; the summary
+task always runs and records the run's status, cause and counts in the crmsync store.
+Configuration: the file named by `CRMSYNC_CONFIG` (default `crmsync.yaml`).
+"""
+
+
+def _guarded(run_id: str | None, step: Callable[[Any], T]) -> T:
+    """Run ``step(ctx)``; turn non-retriable failures into an immediate task failure."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from connectors.errors import FatalError, RecordError
+    from mappings.loader import MappingConfigError
+    from quality.gate import BatchBlockedError
+    from sync.config import ConfigError
+    from sync.context import SyncContext
+    from sync.runner import one_line_cause
+    from sync.stages.summary import record_cause
+
+    ctx = SyncContext.open()
+    try:
+        return step(ctx)
+    except (FatalError, RecordError, BatchBlockedError, ConfigError, MappingConfigError) as exc:
+        cause = one_line_cause(exc)
+        if run_id and not isinstance(exc, BatchBlockedError):
+            record_cause(ctx, run_id, cause)
+        raise AirflowFailException(cause) from exc
+    except Exception as exc:
+        if run_id:
+            record_cause(ctx, run_id, one_line_cause(exc))
+        raise
+    finally:
+        ctx.close()
+
+
+def _label(system: str) -> None:
+    get_current_context()["system_label"] = system  # type: ignore[typeddict-unknown-key]
+
+
+def build_sync_dag(entity: str, dag_id: str, schedule: str | None = "@hourly") -> DAG:
+    """Return the sync DAG of ``entity``.
+
+    Args:
+        entity: Canonical entity name configured in crmsync.yaml (``customer``, ``product``).
+        dag_id: The DAG id shown in the Airflow UI.
+        schedule: Cron or preset; new DAGs start paused.
+    """
+
+    @dag(
+        dag_id=dag_id,
+        schedule=schedule,
+        start_date=datetime(2026, 1, 1, tzinfo=UTC),
+        catchup=False,
+        max_active_runs=1,
+        tags=["crmsync", entity],
+        doc_md=DOC.format(entity=entity),
+        default_args={"retries": 2, "retry_delay": timedelta(seconds=20)},
+    )
+    def sync_dag() -> None:
+        @task(task_id="start_run")
+        def start_run() -> str:
+            from sync.stages.summary import open_run
+
+            return _guarded(None, lambda ctx: open_run(ctx, entity))
+
+        @task(task_id="sources")
+        def sources() -> list[str]:
+            return _guarded(None, lambda ctx: list(ctx.settings.entity(entity).sources))
+
+        @task(task_id="targets")
+        def targets() -> list[str]:
+            return _guarded(None, lambda ctx: list(ctx.settings.entity(entity).targets))
+
+        @task(task_id="pull_source", map_index_template="{{ system_label }}")
+        def pull(sync_run: str, system: str) -> str:
+            from sync.stages.pull import pull_source
+
+            _label(system)
+            _guarded(sync_run, lambda ctx: pull_source(ctx, sync_run, entity, system))
+            return system
+
+        @task(task_id="map_source", map_index_template="{{ system_label }}")
+        def transform(sync_run: str, system: str) -> dict[str, int]:
+            from dataclasses import asdict
+
+            from sync.stages.transform import map_source
+
+            _label(system)
+            return asdict(_guarded(sync_run, lambda ctx: map_source(ctx, sync_run, entity, system)))
+
+        @task(task_id="gate_staged", retries=0)
+        def gate(sync_run: str) -> dict[str, int]:
+            from dataclasses import asdict
+
+            from sync.stages.gate import gate_entity
+
+            return asdict(_guarded(sync_run, lambda ctx: gate_entity(ctx, sync_run, entity)))
+
+        @task(task_id="match_records")
+        def match(sync_run: str) -> dict[str, Any]:
+            from dataclasses import asdict
+
+            from sync.stages.match import match_entity
+
+            return asdict(_guarded(sync_run, lambda ctx: match_entity(ctx, sync_run, entity)))
+
+        @task(task_id="survive_golden")
+        def survive(sync_run: str) -> dict[str, int]:
+            from sync.stages.survive import survive_entity
+
+            return _guarded(sync_run, lambda ctx: survive_entity(ctx, sync_run, entity))
+
+        @task(task_id="publish_target", map_index_template="{{ system_label }}")
+        def publish(sync_run: str, target: str) -> dict[str, int]:
+            from sync.stages.publish import publish_target
+
+            _label(target)
+            return _guarded(
+                sync_run, lambda ctx: publish_target(ctx, sync_run, entity, target).as_dict()
+            )
+
+        @task(task_id="run_summary", trigger_rule=TriggerRule.ALL_DONE, retries=0)
+        def summary(sync_run: str) -> dict[str, Any]:
+            import json
+            import logging
+
+            from sync.stages.summary import close_run
+
+            result = _guarded(None, lambda ctx: close_run(ctx, sync_run, entity))
+            logging.getLogger(__name__).info("crmsync summary: %s", json.dumps(result))
+            return result
+
+        sync_run: Any = start_run()  # an XComArg at parse time, the id at run time
+        with TaskGroup("pull", tooltip="Pull changed records from each source"):
+            pulled = pull.partial(sync_run=sync_run).expand(system=sources())
+        with TaskGroup("map", tooltip="Map source records to the canonical model"):
+            mapped = transform.partial(sync_run=sync_run).expand(system=pulled)
+        with TaskGroup("gate", tooltip="Quarantine bad records; stop a bad batch"):
+            gated = gate(sync_run)
+        with TaskGroup("match", tooltip="Find duplicates, assign stable golden ids"):
+            matched = match(sync_run)
+        with TaskGroup("survive", tooltip="Build golden values with lineage"):
+            survived = survive(sync_run)
+        with TaskGroup("publish", tooltip="Push golden values and ids to each target"):
+            published = publish.partial(sync_run=sync_run).expand(target=targets())
+        with TaskGroup("report", tooltip="Close the run with its summary"):
+            summarized = summary(sync_run)
+        mapped >> gated >> matched >> survived >> published >> summarized
+
+    return sync_dag()

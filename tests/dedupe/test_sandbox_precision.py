@@ -1,0 +1,48 @@
+"""Matching quality on the seeded sandbox: pairwise precision must stay >= 0.95."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dedupe.evaluate import PairwiseScores, pairwise_scores
+from dedupe.matcher import MatchResult, match_customers, match_products
+from tests.dedupe.sandbox_data import SandboxData, load_sandbox
+
+MIN_PRECISION = 0.95
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> SandboxData:
+    """The default-size sandbox seeded with seed 7, loaded as canonical records."""
+    from sync.sandbox.generator import seed_sandboxes
+
+    directory = tmp_path_factory.mktemp("sandbox")
+    seed_sandboxes(directory, seed=7)
+    return load_sandbox(Path(directory))
+
+
+def _scores(result: MatchResult, truth: dict[str, str]) -> PairwiseScores:
+    keys = {key for cluster in result.clusters for key in cluster}
+    return pairwise_scores(result.clusters, {k: v for k, v in truth.items() if k in keys})
+
+
+def _check(result: MatchResult, n_records: int, truth: dict[str, str]) -> None:
+    assert sorted(key for cluster in result.clusters for key in cluster) == sorted(
+        {key for cluster in result.clusters for key in cluster}
+    )
+    assert sum(len(cluster) for cluster in result.clusters) == n_records
+    scores = _scores(result, truth)
+    assert scores.true_pairs > 0
+    assert scores.precision >= MIN_PRECISION, scores
+
+
+def test_customer_precision(sandbox: SandboxData) -> None:
+    result = match_customers(sandbox.customers)
+    _check(result, len(sandbox.customers), sandbox.truth)
+
+
+def test_product_precision(sandbox: SandboxData) -> None:
+    result = match_products(sandbox.products)
+    _check(result, len(sandbox.products), sandbox.truth)
