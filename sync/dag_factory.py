@@ -9,7 +9,8 @@ system names and counts.
 Failures that retrying cannot fix (bad configuration, a blocked batch, a missing table,
 an incomplete extract) fail their task at once with a one-line cause; transient ones
 (database locked, a 429, a timeout) are retried by Airflow. The summary task runs
-whatever happened, so every run is closed with its status and summary.
+whatever happened, so every run is closed with its status and summary; it then fails
+with the run's cause when the run did not succeed, so the DAG run shows failed too.
 """
 
 from __future__ import annotations
@@ -153,8 +154,13 @@ def build_sync_dag(entity: str, dag_id: str, schedule: str | None = "@hourly") -
 
             from sync.stages.summary import close_run
 
+            from airflow.sdk.exceptions import AirflowFailException
+
             result = _guarded(None, lambda ctx: close_run(ctx, sync_run, entity))
             logging.getLogger(__name__).info("crmsync summary: %s", json.dumps(result))
+            if result["status"] != "success":
+                # The summary is saved; failing here makes the DAG run itself show failed.
+                raise AirflowFailException(f"run {result['status']}: {result['cause']}")
             return result
 
         sync_run: Any = start_run()  # an XComArg at parse time, the id at run time

@@ -60,8 +60,12 @@ def test_first_run_builds_golden_master_and_pushes_it(synced):
         assert rows[source_id][0] == golden_id
         assert rows[source_id][1] == golden[golden_id].data["name"]
     # ERP records got the golden id and the name wrapped over name1/name2.
-    erp = {r[0]: (r[1], " ".join(p for p in (r[2], r[3]) if p)) for r in query(
-        folder, "erp", "SELECT kunnr, mdm_golden_id, name1, name2 FROM customer_master")}
+    erp = {
+        r[0]: (r[1], " ".join(p for p in (r[2], r[3]) if p))
+        for r in query(
+            folder, "erp", "SELECT kunnr, mdm_golden_id, name1, name2 FROM customer_master"
+        )
+    }
     for (system, sid), gid in xrefs.items():
         if system == "sandbox_erp":
             assert erp[sid][0] == gid
