@@ -152,9 +152,9 @@ def build_sync_dag(entity: str, dag_id: str, schedule: str | None = "@hourly") -
             import json
             import logging
 
-            from sync.stages.summary import close_run
-
             from airflow.sdk.exceptions import AirflowFailException
+
+            from sync.stages.summary import close_run
 
             result = _guarded(None, lambda ctx: close_run(ctx, sync_run, entity))
             logging.getLogger(__name__).info("crmsync summary: %s", json.dumps(result))

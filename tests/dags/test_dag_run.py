@@ -67,9 +67,10 @@ def test_blocked_batch_fails_the_gate_task_and_skips_publish(airflow_db, tmp_pat
     assert "failed" in str(run.state).lower()
     states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
     assert "failed" in states["gate.gate_staged"]
-    assert "upstream_failed" in states["publish.publish_target"] or "skipped" in states[
-        "publish.publish_target"
-    ]
+    assert (
+        "upstream_failed" in states["publish.publish_target"]
+        or "skipped" in states["publish.publish_target"]
+    )
     # The summary ran (the run is closed with its report) and failed with the cause.
     assert "failed" in states["report.run_summary"]
 

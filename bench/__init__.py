@@ -1,0 +1,1 @@
+"""Benchmarks of crmsync (run with ``make bench``); not timed tests."""

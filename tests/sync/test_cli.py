@@ -1,0 +1,54 @@
+"""Tests of the ``crmsync`` command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sync.cli import main
+from tests.sync.sandbox_setup import write_sandbox_config
+
+
+def test_help_explains_every_command(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["--help"])
+    assert caught.value.code == 0
+    text = capsys.readouterr().out
+    for command in ("demo", "run", "seed", "migrate", "dictionary"):
+        assert command in text
+
+
+def test_run_json_prints_the_summary_last(tmp_path, capsys):
+    config = write_sandbox_config(tmp_path, companies=40)
+    assert main(["--config", str(config), "run", "all", "--json"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    summary = json.loads(last)
+    assert set(summary) == {"customer", "product"}
+    for entity in summary.values():
+        assert set(entity["pulled"]) == {"sandbox_crm", "sandbox_erp"}
+        assert set(entity["quarantined"]) == {"sandbox_crm", "sandbox_erp"}
+        assert entity["golden_records"] > 0
+        assert entity["merged_source_records"] >= 0
+        for counts in entity["targets"].values():
+            assert set(counts) == {"created", "updated", "unchanged"}
+
+
+def test_seed_refuses_to_overwrite(tmp_path, capsys):
+    config = write_sandbox_config(tmp_path, companies=20)
+    assert main(["--config", str(config), "seed"]) == 2
+    assert "exist" in capsys.readouterr().err
+    assert main(["--config", str(config), "seed", "--force"]) == 0
+
+
+def test_bad_config_exits_2_naming_file_and_key(tmp_path, capsys):
+    config = tmp_path / "crmsync.yaml"
+    config.write_text("systems: {}\nentities: {customer: {sources: [x]}}\n", encoding="utf-8")
+    assert main(["--config", str(config), "run", "customer"]) == 2
+    err = capsys.readouterr().err
+    assert str(config) in err and "unknown system 'x'" in err
+
+
+def test_dictionary_to_stdout(capsys):
+    assert main(["dictionary"]) == 0
+    assert "## customer" in capsys.readouterr().out
