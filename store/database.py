@@ -7,9 +7,9 @@ team would run in production. Both are migrated by the same Alembic scripts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 def open_store(url: str) -> Engine:
@@ -71,6 +72,15 @@ def table_names(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
 
 
+_DIALECT_INSERT: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def chunked(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """Yield ``items`` in slices of ``size`` (bounded ``IN (...)`` lists)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def upsert(
     connection: Connection,
     table: Table,
@@ -86,18 +96,12 @@ def upsert(
         return
     key_list = list(keys)
     dialect = connection.dialect.name
-    if dialect == "postgresql":
-        pg_stmt = postgresql.insert(table)
-        updates = {c: pg_stmt.excluded[c] for c in rows[0] if c not in key_list}
+    insert = _DIALECT_INSERT.get(dialect)
+    if insert is not None:
+        statement = insert(table)
+        updates = {c: statement.excluded[c] for c in rows[0] if c not in key_list}
         connection.execute(
-            pg_stmt.on_conflict_do_update(index_elements=key_list, set_=updates), list(rows)
-        )
-        return
-    if dialect == "sqlite":
-        lite_stmt = sqlite.insert(table)
-        updates = {c: lite_stmt.excluded[c] for c in rows[0] if c not in key_list}
-        connection.execute(
-            lite_stmt.on_conflict_do_update(index_elements=key_list, set_=updates), list(rows)
+            statement.on_conflict_do_update(index_elements=key_list, set_=updates), list(rows)
         )
         return
     raise NotImplementedError(f"store upsert is not implemented for dialect {dialect!r}")

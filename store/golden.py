@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from store.database import upsert
+from store.database import chunked, upsert
 from store.schema import golden_records, match_events, xrefs
 
 
@@ -141,10 +141,10 @@ def save_golden(
             }
         )
     upsert(connection, golden_records, rows, ["golden_id"])
-    for start in range(0, len(confirmed), 500):
+    for chunk in chunked(confirmed):
         connection.execute(
             update(golden_records)
-            .where(golden_records.c.golden_id.in_(confirmed[start : start + 500]))
+            .where(golden_records.c.golden_id.in_(list(chunk)))
             .values(confirmed_at=now)
         )
     return counts
@@ -153,10 +153,10 @@ def save_golden(
 def retire_golden(connection: Connection, run_id: str, golden_ids: Iterable[str]) -> int:
     """Mark golden records retired (their source records merged elsewhere or vanished)."""
     ids = list(golden_ids)
-    for start in range(0, len(ids), 500):
+    for chunk in chunked(ids):
         connection.execute(
             update(golden_records)
-            .where(golden_records.c.golden_id.in_(ids[start : start + 500]))
+            .where(golden_records.c.golden_id.in_(list(chunk)))
             .values(status="retired", updated_run=run_id)
         )
     return len(ids)

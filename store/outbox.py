@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from store.database import upsert
+from store.database import chunked, upsert
 from store.schema import outbox, publish_log, published
 
 
@@ -61,12 +61,12 @@ def enqueue(connection: Connection, run_id: str, items: Sequence[OutboxItem]) ->
         return []
     keys = [i.idempotency_key for i in items]
     done: set[str] = set()
-    for start in range(0, len(keys), 500):
+    for chunk in chunked(keys):
         done.update(
             r[0]
             for r in connection.execute(
                 select(outbox.c.idempotency_key).where(
-                    outbox.c.idempotency_key.in_(keys[start : start + 500]),
+                    outbox.c.idempotency_key.in_(list(chunk)),
                     outbox.c.status == "sent",
                 )
             )
@@ -99,10 +99,10 @@ def mark_sent(connection: Connection, run_id: str, items: Sequence[OutboxItem]) 
         return
     now = datetime.now(UTC)
     keys = [i.idempotency_key for i in items]
-    for start in range(0, len(keys), 500):
+    for chunk in chunked(keys):
         connection.execute(
             update(outbox)
-            .where(outbox.c.idempotency_key.in_(keys[start : start + 500]))
+            .where(outbox.c.idempotency_key.in_(list(chunk)))
             .values(status="sent", sent_at=now)
         )
     upsert(
@@ -127,10 +127,10 @@ def mark_sent(connection: Connection, run_id: str, items: Sequence[OutboxItem]) 
 def mark_failed(connection: Connection, items: Sequence[OutboxItem], error: str) -> None:
     """Mark items failed with the target's error message (they are retried next run)."""
     keys = [i.idempotency_key for i in items]
-    for start in range(0, len(keys), 500):
+    for chunk in chunked(keys):
         connection.execute(
             update(outbox)
-            .where(outbox.c.idempotency_key.in_(keys[start : start + 500]))
+            .where(outbox.c.idempotency_key.in_(list(chunk)))
             .values(status="failed", error=error[:2000])
         )
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, select, update
 
+from store.database import chunked
 from store.schema import quarantine
 
 
@@ -63,13 +64,13 @@ def release(
     """Release the open entries of records that now pass; return how many were released."""
     ids = list(source_ids)
     released = 0
-    for start in range(0, len(ids), 500):
+    for chunk in chunked(ids):
         result = connection.execute(
             update(quarantine)
             .where(
                 quarantine.c.system == system,
                 quarantine.c.entity == entity,
-                quarantine.c.source_id.in_(ids[start : start + 500]),
+                quarantine.c.source_id.in_(list(chunk)),
                 quarantine.c.released_run.is_(None),
             )
             .values(released_run=run_id)

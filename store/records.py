@@ -14,11 +14,23 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, tuple_, update
 
-from store.database import upsert
+from store.database import chunked, upsert
 from store.schema import source_records
 
 OK = "ok"
 QUARANTINED = "quarantined"
+
+
+_STATE_COLUMNS = (
+    source_records.c.system,
+    source_records.c.entity,
+    source_records.c.source_id,
+    source_records.c.payload_hash,
+    source_records.c.canonical,
+    source_records.c.status,
+    source_records.c.needs_match,
+    source_records.c.ignored_fields,
+)
 
 
 @dataclass(frozen=True)
@@ -40,22 +52,12 @@ def known_states(
 ) -> dict[str, SourceRecordState]:
     """Return the stored state of those of ``source_ids`` that are known, by source id."""
     found: dict[str, SourceRecordState] = {}
-    for start in range(0, len(source_ids), 500):
-        chunk = list(source_ids[start : start + 500])
+    for chunk in chunked(source_ids):
         rows = connection.execute(
-            select(
-                source_records.c.system,
-                source_records.c.entity,
-                source_records.c.source_id,
-                source_records.c.payload_hash,
-                source_records.c.canonical,
-                source_records.c.status,
-                source_records.c.needs_match,
-                source_records.c.ignored_fields,
-            ).where(
+            select(*_STATE_COLUMNS).where(
                 source_records.c.system == system,
                 source_records.c.entity == entity,
-                source_records.c.source_id.in_(chunk),
+                source_records.c.source_id.in_(list(chunk)),
             )
         )
         found.update({r[2]: SourceRecordState(*r) for r in rows})
@@ -121,16 +123,7 @@ def records_with_status(
 ) -> list[SourceRecordState]:
     """Return every source record of ``entity`` in ``status``, ordered by key."""
     rows = connection.execute(
-        select(
-            source_records.c.system,
-            source_records.c.entity,
-            source_records.c.source_id,
-            source_records.c.payload_hash,
-            source_records.c.canonical,
-            source_records.c.status,
-            source_records.c.needs_match,
-            source_records.c.ignored_fields,
-        )
+        select(*_STATE_COLUMNS)
         .where(source_records.c.entity == entity, source_records.c.status == status)
         .order_by(source_records.c.system, source_records.c.source_id)
     )
@@ -154,8 +147,8 @@ def set_status(
     connection: Connection, entity: str, keys: Sequence[tuple[str, str]], status: str
 ) -> None:
     """Set the status of the source records ``(system, source_id)`` of ``entity``."""
-    for start in range(0, len(keys), 500):
-        chunk = list(keys[start : start + 500])
+    for chunk in chunked(keys):
+        chunk = list(chunk)
         connection.execute(
             update(source_records)
             .where(
@@ -168,8 +161,8 @@ def set_status(
 
 def mark_matched(connection: Connection, entity: str, keys: Sequence[tuple[str, str]]) -> None:
     """Record that the source records ``(system, source_id)`` have been matched."""
-    for start in range(0, len(keys), 500):
-        chunk = list(keys[start : start + 500])
+    for chunk in chunked(keys):
+        chunk = list(chunk)
         connection.execute(
             update(source_records)
             .where(
