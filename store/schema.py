@@ -13,6 +13,10 @@ One database holds it all (SQLite file by default, PostgreSQL in production):
 * ``outbox`` — changes to push to targets, keyed by an idempotency key.
 * ``published`` — what each target last received per golden record (for diffs).
 * ``publish_log`` — per run and target: records created, updated and unchanged.
+* ``rule_results`` — per run, entity, stage and rule: records checked and failed
+  (append-only; the audit report and its trend read it).
+* ``pull_log`` — per run and source: records pulled, the source's total and its newest
+  change (the truncation and staleness gates compare against earlier runs).
 
 The Alembic migrations in ``store/migrations`` create exactly this schema.
 """
@@ -209,5 +213,34 @@ publish_log = Table(
     Column("created", Integer, nullable=False),
     Column("updated", Integer, nullable=False),
     Column("unchanged", Integer, nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+)
+
+rule_results = Table(
+    "rule_results",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False),
+    Column("entity", String(ENTITY), nullable=False),
+    Column("stage", String(16), nullable=False),  # map | staged | golden | batch
+    Column("rule", String(128), nullable=False),
+    Column("column", String(128)),
+    Column("checked", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("detail", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "run_id"),
+)
+
+pull_log = Table(
+    "pull_log",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("system", String(SYSTEM), primary_key=True),
+    Column("entity", String(ENTITY), primary_key=True),
+    Column("pulled", Integer, nullable=False),
+    Column("source_total", Integer),  # all records the source holds (truncation check)
+    Column("newest_source_change", String(64)),  # staleness check
+    Column("mode", String(16), nullable=False),  # incremental | full
     Column("finished_at", DateTime(timezone=True), nullable=False),
 )
