@@ -26,6 +26,14 @@ class PullWindow:
 
 
 @dataclass(frozen=True)
+class SourceStats:
+    """What the source says about the entity as a whole: how many records, newest change."""
+
+    total: int
+    newest_change: str | None
+
+
+@dataclass(frozen=True)
 class PushRow:
     """One record to write to a target: its key, the columns, create or update."""
 
@@ -57,6 +65,10 @@ class Connector(Protocol):
 
     def count(self, mapping: MappingSpec, window: PullWindow) -> int:
         """Return how many records the source holds in ``window`` (completeness check)."""
+        ...
+
+    def stats(self, mapping: MappingSpec) -> SourceStats:
+        """Return the source's own record count and newest change timestamp for the entity."""
         ...
 
     def push(self, mapping: MappingSpec, rows: Sequence[PushRow]) -> PushResult:

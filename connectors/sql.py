@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, OperationalError, SQLAlchemyError
 
-from connectors.base import PullWindow, PushResult, PushRow, RawRecord
+from connectors.base import PullWindow, PushResult, PushRow, RawRecord, SourceStats
 from connectors.errors import FatalError, RetriableError
 from mappings.spec import MappingSpec
 
@@ -73,7 +73,6 @@ class SqlConnector:
         self.system = system
         self.config = config
         self._engine: Engine | None = None
-        self._tables: dict[str, Table] = {}
 
     @property
     def engine(self) -> Engine:
@@ -83,14 +82,14 @@ class SqlConnector:
         return self._engine
 
     def _table(self, name: str) -> Table:
-        if name not in self._tables:
-            try:
-                self._tables[name] = Table(name, MetaData(), autoload_with=self.engine)
-            except NoSuchTableError as exc:
-                raise FatalError(self.system, f"table {name!r} does not exist") from exc
-            except OperationalError as exc:
-                raise RetriableError(self.system, f"cannot reach database: {exc.orig}") from exc
-        return self._tables[name]
+        # Reflected on every call, never cached: a source's columns may change between
+        # pulls, and the schema-drift gate must see the table as it is now.
+        try:
+            return Table(name, MetaData(), autoload_with=self.engine)
+        except NoSuchTableError as exc:
+            raise FatalError(self.system, f"table {name!r} does not exist") from exc
+        except OperationalError as exc:
+            raise RetriableError(self.system, f"cannot reach database: {exc.orig}") from exc
 
     def _window_filter(self, mapping: MappingSpec, table: Table, window: PullWindow) -> Any:
         source = mapping.source
@@ -140,6 +139,25 @@ class SqlConnector:
                 return int(connection.execute(query).scalar_one())
         except OperationalError as exc:
             raise RetriableError(self.system, f"count failed: {exc.orig}") from exc
+
+    def stats(self, mapping: MappingSpec) -> SourceStats:
+        """Return how many records the source table holds and its newest change."""
+        source = mapping.source
+        table = self._table(source.table)
+        columns: list[Any] = [func.count()]
+        if source.updated_at:
+            columns.append(func.max(table.c[source.updated_at]))
+        query = select(*columns).select_from(table)
+        condition = self._window_filter(mapping, table, PullWindow(None))
+        if condition is not None:
+            query = query.where(condition)
+        try:
+            with self.engine.connect() as connection:
+                row = connection.execute(query).one()
+        except OperationalError as exc:
+            raise RetriableError(self.system, f"stats failed: {exc.orig}") from exc
+        newest = _plain(row[1]) if len(row) > 1 and row[1] is not None else None
+        return SourceStats(int(row[0]), newest)
 
     def push(self, mapping: MappingSpec, rows: Sequence[PushRow]) -> PushResult:
         """Upsert ``rows`` into the target table in one transaction.

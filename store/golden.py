@@ -38,6 +38,7 @@ class GoldenRecord:
     data: dict[str, Any]
     lineage: dict[str, Any]
     content_hash: str
+    confirmed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def save_golden(
 ) -> dict[str, int]:
     """Write golden records, touching only those whose content changed.
 
-    Every written or confirmed record gets ``confirmed_at`` = now (a source confirmed it).
+    ``confirmed_at`` is when a source last confirmed the record (its newest member's own
+    change time); records without one count as confirmed now.
 
     Returns:
         Counts ``created``, ``updated`` and ``unchanged``.
@@ -119,12 +121,12 @@ def save_golden(
     }
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     rows: list[dict[str, Any]] = []
-    confirmed: list[str] = []
+    confirmed: dict[datetime, list[str]] = {}
     for record in records:
         before = existing.get(record.golden_id)
         if before and before[0] == record.content_hash and before[2] == "active":
             counts["unchanged"] += 1
-            confirmed.append(record.golden_id)
+            confirmed.setdefault(record.confirmed_at or now, []).append(record.golden_id)
             continue
         counts["updated" if before else "created"] += 1
         rows.append(
@@ -137,16 +139,17 @@ def save_golden(
                 "status": "active",
                 "created_run": before[1] if before else run_id,
                 "updated_run": run_id,
-                "confirmed_at": now,
+                "confirmed_at": record.confirmed_at or now,
             }
         )
     upsert(connection, golden_records, rows, ["golden_id"])
-    for chunk in chunked(confirmed):
-        connection.execute(
-            update(golden_records)
-            .where(golden_records.c.golden_id.in_(list(chunk)))
-            .values(confirmed_at=now)
-        )
+    for moment, ids in confirmed.items():
+        for chunk in chunked(ids):
+            connection.execute(
+                update(golden_records)
+                .where(golden_records.c.golden_id.in_(list(chunk)))
+                .values(confirmed_at=moment)
+            )
     return counts
 
 

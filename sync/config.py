@@ -64,6 +64,16 @@ class GateSettings(_Settings):
     max_failure_ratio: float = Field(
         0.2, ge=0, le=1, description="Stop the run when more than this share of records fails."
     )
+    max_count_drop: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Stop the run when a source holds this share fewer records than at the "
+        "last good run (a truncated extract).",
+    )
+    max_source_age_hours: float | None = Field(
+        None, gt=0, description="Stop the run when a source's newest change is older (hours)."
+    )
 
 
 class MatchSettings(_Settings):
@@ -88,10 +98,23 @@ class EntitySettings(_Settings):
     match: MatchSettings = Field(default_factory=MatchSettings)
 
 
+class ReportSettings(_Settings):
+    """The audit report written for every run."""
+
+    directory: Path = Field(Path(".state/reports"), description="Folder of the run reports.")
+    stale_after_days: int = Field(
+        180, gt=0, description="Golden records no source confirmed for this long are listed."
+    )
+    unmasked: bool = Field(
+        False, description="Show personal values (e-mail, phone, street, names) unmasked."
+    )
+
+
 class Settings(_Settings):
     """The whole crmsync configuration."""
 
     store: StoreSettings = Field(default_factory=StoreSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     mapping_dirs: list[Path] = Field(
         default_factory=list,
@@ -161,6 +184,7 @@ def resolve_paths(settings: Settings) -> Settings:
     base = settings.base_dir
     settings.store.url = _absolute_sqlite(settings.store.url, base)
     settings.sandbox.directory = (base / settings.sandbox.directory).resolve()
+    settings.report.directory = (base / settings.report.directory).resolve()
     settings.mapping_dirs = [(base / d).resolve() for d in settings.mapping_dirs]
     for system in settings.systems.values():
         url = getattr(system, "url", None)

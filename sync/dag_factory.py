@@ -26,9 +26,10 @@ T = TypeVar("T")
 DOC = """
 ### crmsync: sync of `{entity}` records
 
-pull (per source) → map (per source) → gate → match → survive → publish (per target) →
-summary. A batch that fails the quality gate stops before match and publish; the summary
-task always runs and records the run's status, cause and counts in the crmsync store.
+pull (per source) → map (per source) → gate → match → survive → golden gate →
+publish (per target) → summary → audit report. A batch that fails the quality gate
+stops before match and publish; the summary task always runs and records the run's
+status, cause and counts in the crmsync store.
 Configuration: the file named by `CRMSYNC_CONFIG` (default `crmsync.yaml`).
 """
 
@@ -124,6 +125,14 @@ def build_sync_dag(entity: str, dag_id: str, schedule: str | None = "@hourly") -
 
             return asdict(_guarded(sync_run, lambda ctx: gate_entity(ctx, sync_run, entity)))
 
+        @task(task_id="gate_golden", retries=0)
+        def gate_golden(sync_run: str) -> dict[str, int]:
+            from dataclasses import asdict
+
+            from sync.stages.gate import gate_golden as check_golden
+
+            return asdict(_guarded(sync_run, lambda ctx: check_golden(ctx, sync_run, entity)))
+
         @task(task_id="match_records")
         def match(sync_run: str) -> dict[str, Any]:
             from dataclasses import asdict
@@ -174,10 +183,12 @@ def build_sync_dag(entity: str, dag_id: str, schedule: str | None = "@hourly") -
             matched = match(sync_run)
         with TaskGroup("survive", tooltip="Build golden values with lineage"):
             survived = survive(sync_run)
+        with TaskGroup("golden_gate", tooltip="Hold back golden records that fail the suite"):
+            golden_gated = gate_golden(sync_run)
         with TaskGroup("publish", tooltip="Push golden values and ids to each target"):
             published = publish.partial(sync_run=sync_run).expand(target=targets())
         with TaskGroup("report", tooltip="Close the run with its summary"):
             summarized = summary(sync_run)
-        mapped >> gated >> matched >> survived >> published >> summarized
+        mapped >> gated >> matched >> survived >> golden_gated >> published >> summarized
 
     return sync_dag()

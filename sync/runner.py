@@ -10,7 +10,7 @@ from typing import Any
 
 from quality.gate import BatchBlockedError
 from sync.context import SyncContext
-from sync.stages.gate import gate_entity
+from sync.stages.gate import gate_entity, gate_golden
 from sync.stages.match import match_entity
 from sync.stages.publish import publish_target
 from sync.stages.pull import pull_source
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def run_entity(ctx: SyncContext, entity: str) -> dict[str, Any]:
-    """Run pull → map → gate → match → survive → publish → summary for ``entity``.
+    """Run pull → map → gate → match → survive → golden gate → publish → summary.
 
     A batch stopped by the gate ends ``blocked`` with its cause and still returns its
     summary; any other failure ends the run ``failed`` and is raised.
@@ -36,6 +36,7 @@ def run_entity(ctx: SyncContext, entity: str) -> dict[str, Any]:
         gate_entity(ctx, run_id, entity)
         match_entity(ctx, run_id, entity)
         survive_entity(ctx, run_id, entity)
+        gate_golden(ctx, run_id, entity)
         for target in settings.targets:
             publish_target(ctx, run_id, entity, target)
     except BatchBlockedError:

@@ -5,7 +5,8 @@ golden values through the target's outbound mapping, plus the golden id. A golde
 the target does not hold yet is created there when the mapping allows it (with a key
 derived from the golden id, so a retried create cannot duplicate), and the new record is
 cross-referenced at once. What the target last received is remembered: a payload equal to
-it is not sent again. Every change goes through the outbox first.
+it is not sent again. Golden records held by the golden gate are not sent. Every change
+goes through the outbox first.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from store.outbox import (
 from store.records import QUARANTINED, records_with_status
 from store.staging import payload_hash
 from sync.context import SyncContext
+from sync.stages.gate import held_golden_ids
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +63,10 @@ def plan_target(ctx: SyncContext, entity: str, target: str) -> tuple[list[Outbox
             for s in records_with_status(connection, entity, QUARANTINED)
             if s.system == target
         }
+    blocked = held_golden_ids(ctx, entity)
     items: list[OutboxItem] = []
     unchanged = 0
-    for golden_id in sorted(golden):
+    for golden_id in sorted(set(golden) - blocked):
         values = map_outbound(mapping, golden[golden_id].data)
         if outbound.golden_id_column:
             values[outbound.golden_id_column] = golden_id

@@ -6,6 +6,7 @@ import logging
 
 from connectors.base import PullWindow
 from connectors.errors import FatalError
+from store.quality_log import PullRecord, log_pull
 from store.staging import Cursor, StagedRecord, get_cursor, land_batch, payload_hash
 from sync.context import SyncContext
 
@@ -46,8 +47,21 @@ def pull_source(ctx: SyncContext, run_id: str, entity: str, system: str) -> int:
             f"incomplete pull of {entity}: source counts {expected} records in the window, "
             f"{len(records)} arrived",
         )
+    stats = connector.stats(mapping)
     with ctx.engine.begin() as connection:
         land_batch(connection, run_id, system, entity, list(records.values()), newest)
+        log_pull(
+            connection,
+            PullRecord(
+                run_id,
+                system,
+                entity,
+                len(records),
+                stats.total,
+                stats.newest_change,
+                "incremental" if mapping.source.updated_at else "full",
+            ),
+        )
     log.info(
         "pull %s/%s: landed %d records, cursor now %s", system, entity, len(records), newest.value
     )

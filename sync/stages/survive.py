@@ -1,6 +1,8 @@
 """Stage 5, survive: compute each golden record's values from its members, with lineage.
 
-Only ``ok`` members count. The parent of a branch (a source id in the member's own
+Only ``ok`` members count. A golden record's ``confirmed_at`` is its newest member's own
+change time: customer data decays, and the audit report lists records no source has
+confirmed for a long time. The parent of a branch (a source id in the member's own
 system) is resolved to the parent's golden id, so the hierarchy lives in the golden
 master too. Golden records whose values did not change are left untouched.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from dedupe.survive import Member, survive
@@ -31,6 +34,13 @@ def _member(entity: str, state: SourceRecordState) -> Member:
     for name in state.ignored_fields or ():
         values.pop(name, None)
     return Member(f"{state.system}/{entity}/{state.source_id}", state.system, values)
+
+
+def _confirmed(members: list[Member]) -> datetime | None:
+    """Return the newest change any member's source made: when the record was confirmed."""
+    times = [m.values.get("updated_at") for m in members]
+    stamps = [datetime.fromisoformat(t) for t in times if isinstance(t, str) and t]
+    return max(stamps) if stamps else None
 
 
 def survive_entity(ctx: SyncContext, run_id: str, entity: str) -> dict[str, int]:
@@ -61,7 +71,9 @@ def survive_entity(ctx: SyncContext, run_id: str, entity: str) -> dict[str, int]
             values["parent_golden_id"] = golden_of.get((parent_system, parent)) if parent else None
             if origin:
                 lineage["parent_golden_id"] = origin
-        records.append(GoldenRecord(golden_id, values, lineage, content_hash(values)))
+        records.append(
+            GoldenRecord(golden_id, values, lineage, content_hash(values), _confirmed(members))
+        )
     with ctx.engine.begin() as connection:
         counts = save_golden(connection, run_id, entity, records)
     log.info("survive %s: golden records %s", entity, counts)

@@ -84,3 +84,17 @@ def test_missing_table_is_fatal(connector):
 def test_url_is_secret():
     config = SqlConnectorConfig(url="postgresql://u:hunter2@h/db")
     assert "hunter2" not in repr(config) and "hunter2" not in str(config)
+
+
+def test_each_pull_sees_the_table_as_it_is_now(connector, tmp_path):
+    assert "name" in next(connector.pull(SPEC, PullWindow(None))).payload
+    with sqlite3.connect(tmp_path / "shop.db") as db:
+        db.execute("ALTER TABLE clients RENAME COLUMN name TO full_name")
+    payload = next(connector.pull(SPEC, PullWindow(None))).payload
+    assert "full_name" in payload and "name" not in payload
+
+
+def test_stats_count_and_newest_change(connector):
+    stats = connector.stats(SPEC)
+    assert stats.total == 4
+    assert stats.newest_change == "2025-01-03T00:00:00+00:00"

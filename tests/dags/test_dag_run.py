@@ -80,5 +80,5 @@ def test_blocked_batch_fails_the_gate_task_and_skips_publish(airflow_db, tmp_pat
     with SyncContext.open(config).engine.connect() as c:
         summary = last_run(c, "customer")
     assert summary is not None and summary["status"] == "blocked"
-    assert "failed quality rules" in summary["cause"]
+    assert "failed mapping or quality rules" in summary["cause"]
     assert query(tmp_path, "crm", "SELECT * FROM accounts ORDER BY account_id") == before

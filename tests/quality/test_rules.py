@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quality.gate import BatchBlockedError, check_rows, enforce_failure_ratio
+from quality.gate import BatchBlockedError, enforce_failure_ratio, validate
 from quality.masking import mask, shown_value
 from quality.rules import check_record
 
@@ -53,16 +53,16 @@ def test_product_rules():
 
 def test_batch_gate_blocks_over_limit():
     enforce_failure_ratio("customer", 2, 10, 0.2)
-    with pytest.raises(BatchBlockedError, match="3 of 10"):
+    with pytest.raises(BatchBlockedError, match="3 of 10 changed records failed"):
         enforce_failure_ratio("customer", 3, 10, 0.2)
 
 
-def test_check_rows_splits_passed_and_failed():
-    outcome = check_rows(
-        "customer", [("crm", "1", good_customer()), ("crm", "2", good_customer(name=None))]
-    )
-    assert outcome.passed == [("crm", "1")]
-    assert list(outcome.failed) == [("crm", "2")]
+def test_validate_counts_rules_and_lists_failures():
+    rows = [("crm", "1", good_customer()), ("crm", "2", good_customer(name=None))]
+    result = validate("customer", "staged", rows)
+    assert result.failed_keys() == {("crm", "2")}
+    name = next(o for o in result.outcomes if o.rule == "name_required")
+    assert (name.checked, name.failed, name.stage) == (2, 1, "staged")
 
 
 def test_masking_hides_personal_values():

@@ -191,6 +191,6 @@ def test_batch_gate_stops_before_publish(tmp_path):
     finally:
         ctx.close()
     assert summary["status"] == "blocked"
-    assert "failed quality rules" in summary["cause"]
+    assert "failed mapping or quality rules" in summary["cause"]
     assert summary["golden_records"] == 0
     assert query(tmp_path, "crm", "SELECT * FROM accounts ORDER BY account_id") == before

@@ -1,0 +1,243 @@
+"""The audit report's content: plain, frozen dataclasses, free of any storage or markup.
+
+:mod:`quality.report.collect` fills an :class:`AuditReport` from the store; the HTML,
+JSON and CSV writers only read it. Every value here is already safe to show: personal
+values are masked (unless the report was asked to be unmasked) and nothing comes from the
+configuration except non-secret settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Capped(Generic[T]):
+    """The first items of a long list and how many there are in all."""
+
+    items: tuple[T, ...]
+    total: int
+
+    @property
+    def omitted(self) -> int:
+        """How many items the list leaves out."""
+        return self.total - len(self.items)
+
+
+@dataclass(frozen=True)
+class RunHeader:
+    """Which run the report is about and how it ended."""
+
+    run_id: str
+    entity: str
+    status: str
+    cause: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SourceInput:
+    """What one source system delivered in the run."""
+
+    system: str
+    pulled: int
+    source_total: int | None
+    newest_source_change: str | None
+    mode: str | None
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """How one quality rule fared on one stage; ``checked`` is None when it was not logged."""
+
+    stage: str
+    rule: str
+    column: str | None
+    checked: int | None
+    failed: int
+    detail: str | None = None
+
+    @property
+    def passed(self) -> int | None:
+        """Records that passed the rule, when the number checked is known."""
+        return None if self.checked is None else max(self.checked - self.failed, 0)
+
+    @property
+    def failure_pct(self) -> float | None:
+        """Failed records as a percentage of those checked, when known."""
+        if not self.checked:
+            return None
+        return 100.0 * self.failed / self.checked
+
+
+@dataclass(frozen=True)
+class BatchGate:
+    """One batch gate of the run and what it decided (``passed`` or ``blocked``)."""
+
+    gate: str
+    column: str | None
+    checked: int | None
+    failed: int | None
+    detail: str | None
+    decision: str
+
+
+@dataclass(frozen=True)
+class QuarantineItem:
+    """One reason one record was held back (the value is masked where personal)."""
+
+    system: str
+    source_id: str
+    stage: str
+    rule: str
+    column: str | None
+    value: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class MatchMember:
+    """A source record in a golden record, with the score and reason that linked it."""
+
+    record: str
+    score: float | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A golden record the run created or merged from more than one source record."""
+
+    golden_id: str
+    event: str
+    name: str | None
+    members: tuple[MatchMember, ...]
+
+    @property
+    def weakest_score(self) -> float | None:
+        """The lowest member score: the link an auditor should look at first."""
+        scores = [m.score for m in self.members if m.score is not None]
+        return min(scores) if scores else None
+
+
+@dataclass(frozen=True)
+class LineageValue:
+    """One golden value (dotted field path) and the source record and rule it came from."""
+
+    field: str
+    value: str | None
+    record: str | None
+    rule: str | None
+
+
+@dataclass(frozen=True)
+class GoldenLineage:
+    """The lineage of every value of one golden record updated in the run."""
+
+    golden_id: str
+    name: str | None
+    values: tuple[LineageValue, ...]
+
+
+@dataclass(frozen=True)
+class TargetPush:
+    """What publishing did to one target; ``published`` is False when it never ran."""
+
+    target: str
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    published: bool
+
+
+@dataclass(frozen=True)
+class FailedPush:
+    """An outbox item of the run that did not reach its target."""
+
+    target: str
+    operation: str
+    golden_id: str
+    target_id: str | None
+    status: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class StaleRecord:
+    """A golden record no source has confirmed for a while."""
+
+    golden_id: str
+    name: str | None
+    confirmed_at: datetime
+    age_days: int
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """Golden records not confirmed within ``after_days``: how many, and the oldest."""
+
+    after_days: int
+    count: int
+    oldest: tuple[StaleRecord, ...]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One run of the entity as a point of the trend chart."""
+
+    run_id: str
+    started_at: datetime
+    status: str
+    pulled: int
+    quarantined: int
+    golden_records: int
+
+
+@dataclass(frozen=True)
+class IdentityCounts:
+    """Identity changes of the run, by match event."""
+
+    created: int = 0
+    merged: int = 0
+    split: int = 0
+    retired: int = 0
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """Everything the audit report of one run shows, in section order."""
+
+    header: RunHeader
+    generated_at: datetime
+    unmasked: bool
+    inputs: tuple[SourceInput, ...]
+    inputs_logged: bool
+    rules: tuple[RuleResult, ...]
+    rules_logged: bool
+    batch_gates: tuple[BatchGate, ...]
+    quarantine: tuple[QuarantineItem, ...]
+    older_open_quarantine: int
+    identity: IdentityCounts
+    merges: Capped[Merge]
+    lineage: Capped[GoldenLineage]
+    pushes: tuple[TargetPush, ...]
+    failed_pushes: Capped[FailedPush]
+    staleness: Staleness
+    trend: tuple[TrendPoint, ...]
+    data_docs: str | None = None
+
+    @property
+    def quarantined_records(self) -> int:
+        """Distinct records quarantined in this run."""
+        return len({(q.system, q.source_id) for q in self.quarantine})
+
+    @property
+    def pulled(self) -> int:
+        """Records pulled from all sources in this run."""
+        return sum(i.pulled for i in self.inputs)
