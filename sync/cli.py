@@ -1,9 +1,9 @@
 """The ``crmsync`` command line.
 
 Commands: ``demo`` (seed the sandboxes, run the syncs through Airflow, print the
-summary), ``run`` (one sync in this process, no scheduler), ``seed``, ``migrate`` and
-``dictionary``. Exit codes: 0 success, 1 a run failed or was blocked, 2 bad usage or
-configuration.
+summary), ``run`` (one sync in this process, no scheduler), ``report`` (the audit report
+of a run), ``seed``, ``migrate`` and ``dictionary``. Exit codes: 0 success, 1 a run
+failed or was blocked, 2 bad usage or configuration.
 """
 
 from __future__ import annotations
@@ -54,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--force", action="store_true", help="overwrite existing sandboxes")
 
     commands.add_parser("migrate", help="create or upgrade the crmsync store schema")
+
+    report = commands.add_parser(
+        "report",
+        help="build the audit report of a run (default: the newest) and print where it is",
+    )
+    report.add_argument("--run", dest="run_id", help="run id (default: the newest run)")
+    report.add_argument("--open", action="store_true", help="open the HTML report in a browser")
 
     dictionary = commands.add_parser(
         "dictionary", help="write the data dictionary (Markdown) from models and mappings"
@@ -176,6 +183,28 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from sync.context import SyncContext
+    from sync.stages.report import report_run
+
+    ctx = SyncContext.open(args.config)
+    try:
+        paths = report_run(ctx, args.run_id)
+    finally:
+        ctx.close()
+    if paths is None:
+        print("crmsync: no run in the store yet (run `crmsync run` or `crmsync demo`)")
+        return 1
+    print(paths.html)
+    print(paths.json)
+    print(paths.csv)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(paths.html.as_uri())
+    return 0
+
+
 def _cmd_dictionary(args: argparse.Namespace) -> int:
     from mappings.dictionary import render_dictionary
 
@@ -194,6 +223,7 @@ COMMANDS = {
     "run": _cmd_run,
     "seed": _cmd_seed,
     "migrate": _cmd_migrate,
+    "report": _cmd_report,
     "dictionary": _cmd_dictionary,
 }
 

@@ -9,8 +9,9 @@ system names and counts.
 Failures that retrying cannot fix (bad configuration, a blocked batch, a missing table,
 an incomplete extract) fail their task at once with a one-line cause; transient ones
 (database locked, a 429, a timeout) are retried by Airflow. The summary task runs
-whatever happened, so every run is closed with its status and summary; it then fails
-with the run's cause when the run did not succeed, so the DAG run shows failed too.
+whatever happened, so every run is closed with its status and summary, and the audit
+report is written; a last task then fails with the run's cause when the run did not
+succeed, so the DAG run shows failed too.
 """
 
 from __future__ import annotations
@@ -161,16 +162,34 @@ def build_sync_dag(entity: str, dag_id: str, schedule: str | None = "@hourly") -
             import json
             import logging
 
-            from airflow.sdk.exceptions import AirflowFailException
-
             from sync.stages.summary import close_run
 
             result = _guarded(None, lambda ctx: close_run(ctx, sync_run, entity))
             logging.getLogger(__name__).info("crmsync summary: %s", json.dumps(result))
-            if result["status"] != "success":
-                # The summary is saved; failing here makes the DAG run itself show failed.
-                raise AirflowFailException(f"run {result['status']}: {result['cause']}")
             return result
+
+        @task(task_id="audit_report", trigger_rule=TriggerRule.ALL_DONE)
+        def audit_report(sync_run: str) -> str:
+            from sync.stages.report import report_run
+
+            paths = _guarded(None, lambda ctx: report_run(ctx, sync_run))
+            return str(paths.html) if paths else ""
+
+        @task(task_id="run_outcome", trigger_rule=TriggerRule.ALL_DONE, retries=0)
+        def outcome(sync_run: str) -> str:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from store.runs import get_run
+
+            def status(ctx: Any) -> dict[str, Any]:
+                with ctx.engine.connect() as connection:
+                    return get_run(connection, sync_run) or {}
+
+            run = _guarded(None, status)
+            if run.get("status") != "success":
+                # A leaf that fails makes the DAG run itself show failed in the UI.
+                raise AirflowFailException(f"run {run.get('status')}: {run.get('cause')}")
+            return "success"
 
         sync_run: Any = start_run()  # an XComArg at parse time, the id at run time
         with TaskGroup("pull", tooltip="Pull changed records from each source"):
@@ -187,8 +206,11 @@ def build_sync_dag(entity: str, dag_id: str, schedule: str | None = "@hourly") -
             golden_gated = gate_golden(sync_run)
         with TaskGroup("publish", tooltip="Push golden values and ids to each target"):
             published = publish.partial(sync_run=sync_run).expand(target=targets())
-        with TaskGroup("report", tooltip="Close the run with its summary"):
+        with TaskGroup("report", tooltip="Close the run, write its audit report"):
             summarized = summary(sync_run)
+            reported = audit_report(sync_run)
+            finished = outcome(sync_run)
+            summarized >> reported >> finished
         mapped >> gated >> matched >> survived >> golden_gated >> published >> summarized
 
     return sync_dag()

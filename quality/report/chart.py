@@ -14,11 +14,11 @@ from html import escape
 
 from quality.report.model import TrendPoint
 
-WIDTH = 960
+WIDTH = 1140
 HEIGHT = 250
 PANEL_GAP = 28
 MARGIN_LEFT = 52
-MARGIN_RIGHT = 16
+MARGIN_RIGHT = 26
 MARGIN_TOP = 34
 MARGIN_BOTTOM = 44
 MAX_X_LABELS = 4
@@ -49,9 +49,7 @@ def trend_svg(points: Sequence[TrendPoint]) -> str:
         _panel(series, points, i * (panel_width + PANEL_GAP), panel_width)
         for i, series in enumerate(SERIES)
     ]
-    label = (
-        f"Trend over the last {len(points)} run(s): records pulled, quarantined and golden"
-    )
+    label = f"Trend over the last {len(points)} run(s): records pulled, quarantined and golden"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" viewBox="0 0 {WIDTH} {HEIGHT}"'
         f' width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(label)}"'
@@ -125,11 +123,12 @@ def _panel(series: Series, points: Sequence[TrendPoint], left: float, width: flo
             f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3.5" fill="{fill}"'
             f' stroke="{series.colour}" stroke-width="2"><title>{escape(tip)}</title></circle>'
         )
-    last_x, last_y = x(len(points) - 1), y(values[-1])
+    last_x, last_y = x(len(points) - 1) - (6 if len(points) > 1 else 0), y(values[-1])
     anchor = "end" if len(points) > 1 else "middle"
     parts.append(
         f'<text x="{last_x:.1f}" y="{last_y - 9:.1f}" font-size="12" font-weight="600"'
-        f' fill="{series.colour}" text-anchor="{anchor}">{_number(values[-1])}</text></g>'
+        f' fill="{series.colour}" text-anchor="{anchor}" stroke="#ffffff" stroke-width="4"'
+        f' paint-order="stroke">{_number(values[-1])}</text></g>'
     )
     return "".join(parts)
 

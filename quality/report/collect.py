@@ -102,9 +102,7 @@ def collect_report(
             older_open_quarantine=_older_open_entries(connection, run_id, entity),
             identity=identity_counts(connection, run_id),
             merges=merges_of_run(connection, run_id, entity, unmasked=unmasked, cap=MERGE_CAP),
-            lineage=lineage_of_run(
-                connection, run_id, entity, unmasked=unmasked, cap=LINEAGE_CAP
-            ),
+            lineage=lineage_of_run(connection, run_id, entity, unmasked=unmasked, cap=LINEAGE_CAP),
             pushes=pushes,
             failed_pushes=_failed_pushes(connection, run_id),
             staleness=staleness(
@@ -147,7 +145,8 @@ def _rules(connection: Connection, run_id: str) -> tuple[list[RuleResult], bool]
     logged = rules_of_run(connection, run_id)
     if logged:
         return [
-            RuleResult(o.stage, o.rule, o.column, o.checked, o.failed, o.detail) for o in logged
+            RuleResult(o.stage, o.rule, o.column, _known(o.checked, o.failed), o.failed, o.detail)
+            for o in logged
         ], True
     # Runs from before the rule log: the quarantine still tells which rules failed.
     failed: dict[tuple[str, str, str | None], set[tuple[str, str]]] = defaultdict(set)
@@ -169,6 +168,11 @@ def _rules(connection: Connection, run_id: str) -> tuple[list[RuleResult], bool]
     ], False
 
 
+def _known(checked: int, failed: int) -> int | None:
+    # A stage that cannot count what it checked (mapping errors) logs 0 checked.
+    return None if checked < failed else checked
+
+
 def _batch_gates(
     connection: Connection,
     header: RunHeader,
@@ -177,15 +181,9 @@ def _batch_gates(
 ) -> tuple[BatchGate, ...]:
     logged = [r for r in rules if r.stage == BATCH_STAGE]
     if logged:
+        # The gate stage logs a batch gate as one check that failed when it stopped the run.
         return tuple(
-            BatchGate(
-                r.rule,
-                r.column,
-                r.checked,
-                r.failed,
-                r.detail,
-                "blocked" if r.failed else "passed",
-            )
+            BatchGate(r.rule, r.column, r.detail, "blocked" if r.failed else "passed")
             for r in logged
         )
     if header.status == "blocked":
@@ -195,7 +193,7 @@ def _batch_gates(
     else:
         decision = "not reached"
     detail = header.cause if decision == "blocked" else None
-    return (BatchGate("failure ratio", None, None, None, detail, decision),)
+    return (BatchGate("failure_ratio", None, detail, decision),)
 
 
 def _matched(connection: Connection, run_id: str, pushes: tuple[TargetPush, ...]) -> bool:
@@ -238,11 +236,9 @@ def _older_open_entries(connection: Connection, run_id: str, entity: str) -> int
     )
 
 
-def _pushes(
-    connection: Connection, run_id: str, summary: dict[str, Any]
-) -> tuple[TargetPush, ...]:
+def _pushes(connection: Connection, run_id: str, summary: dict[str, Any]) -> tuple[TargetPush, ...]:
     logged = publish_counts(connection, run_id)
-    failed = dict(
+    failed: dict[str, int] = dict(
         connection.execute(
             select(outbox.c.target, func.count())
             .where(outbox.c.run_id == run_id, outbox.c.status != "sent")
@@ -283,9 +279,7 @@ def _failed_pushes(connection: Connection, run_id: str) -> Capped[FailedPush]:
     return Capped(tuple(FailedPush(*row) for row in rows), total)
 
 
-def _trend(
-    connection: Connection, entity: str, until: datetime | None
-) -> tuple[TrendPoint, ...]:
+def _trend(connection: Connection, entity: str, until: datetime | None) -> tuple[TrendPoint, ...]:
     query = select(runs.c.run_id, runs.c.started_at, runs.c.status, runs.c.summary).where(
         runs.c.entity == entity
     )

@@ -92,7 +92,17 @@ def write_quarantine_csv(report: AuditReport, path: Path) -> None:
         path,
         QUARANTINE_COLUMNS,
         (
-            (h.run_id, h.entity, q.system, q.source_id, q.stage, q.rule, q.column, q.value, q.reason)
+            (
+                h.run_id,
+                h.entity,
+                q.system,
+                q.source_id,
+                q.stage,
+                q.rule,
+                q.column,
+                q.value,
+                q.reason,
+            )
             for q in report.quarantine
         ),
     )
@@ -117,7 +127,18 @@ def write_rules_csv(report: AuditReport, path: Path) -> None:
         for r in report.rules
     ]
     rows += [
-        (h.run_id, h.entity, "batch", g.gate, g.column, g.checked, None, g.failed, None, g.detail)
+        (
+            h.run_id,
+            h.entity,
+            "batch",
+            g.gate,
+            g.subject,
+            None,
+            None,
+            int(g.decision == "blocked"),
+            None,
+            g.detail,
+        )
         for g in report.batch_gates
     ]
     _write_csv(path, RULE_COLUMNS, rows)

@@ -8,6 +8,7 @@ no writer ever sees a personal value it must not show.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,8 +22,8 @@ from quality.report.model import (
     LineageValue,
     MatchMember,
     Merge,
-    StaleRecord,
     Staleness,
+    StaleRecord,
 )
 from store.database import chunked
 from store.schema import golden_records, match_events, xrefs
@@ -54,54 +55,76 @@ def identity_counts(connection: Connection, run_id: str) -> IdentityCounts:
 def merges_of_run(
     connection: Connection, run_id: str, entity: str, *, unmasked: bool, cap: int
 ) -> Capped[Merge]:
-    """Return the golden records the run created or merged from more than one record.
+    """Return the golden records of more than one source record that the run formed.
 
-    The weakest links come first, so a capped list still shows what needs checking.
+    That is: golden records the run created or merged from several records (match
+    events), and existing golden records that new source records joined in this run
+    (event ``link``: their cross-reference was written by this run). The weakest links
+    come first, so a capped list still shows what needs checking.
     """
-    events = [
-        (golden_id, event, list(members or ()))
-        for golden_id, event, members in connection.execute(
-            select(match_events.c.golden_id, match_events.c.event, match_events.c.members)
-            .where(
-                match_events.c.run_id == run_id,
-                match_events.c.event.in_(("create", "merge")),
-            )
-            .order_by(match_events.c.id)
+    links = _links(connection, entity)
+    members: dict[str, tuple[str, list[str]]] = {}
+    for golden_id, event, keys in connection.execute(
+        select(match_events.c.golden_id, match_events.c.event, match_events.c.members)
+        .where(
+            match_events.c.run_id == run_id,
+            match_events.c.event.in_(("create", "merge")),
         )
-        if members and len(members) > 1
-    ]
-    evidence = _link_evidence(connection, entity)
-    names = _golden_names(connection, [e[0] for e in events], unmasked=unmasked)
+        .order_by(match_events.c.id)
+    ):
+        members[golden_id] = (event, [str(k) for k in keys or ()])
+    joined: dict[str, list[str]] = {}
+    for key, link in links.items():
+        joined.setdefault(link.golden_id, []).append(key)
+    for golden_id in sorted({link.golden_id for link in links.values() if link.run == run_id}):
+        members.setdefault(golden_id, ("link", sorted(joined[golden_id])))
+    formed = {g: m for g, m in members.items() if len(m[1]) > 1}
+    names = _golden_names(connection, list(formed), unmasked=unmasked)
     merges = [
         Merge(
             golden_id=golden_id,
             event=event,
             name=names.get(golden_id),
-            members=tuple(
-                MatchMember(str(m), *evidence.get(str(m), (None, None))) for m in members
-            ),
+            members=tuple(_member(key, links.get(key), run_id) for key in keys),
         )
-        for golden_id, event, members in events
+        for golden_id, (event, keys) in formed.items()
     ]
     merges.sort(key=lambda m: (_sortable_score(m.weakest_score), m.golden_id))
     return Capped(tuple(merges[:cap]), len(merges))
+
+
+@dataclass(frozen=True)
+class _Link:
+    golden_id: str
+    score: float | None
+    reason: str | None
+    run: str
+
+
+def _member(key: str, link: _Link | None, run_id: str) -> MatchMember:
+    if link is None:
+        return MatchMember(key, None, None, False)
+    return MatchMember(key, link.score, link.reason, link.run == run_id)
 
 
 def _sortable_score(score: float | None) -> float:
     return 2.0 if score is None else score
 
 
-def _link_evidence(
-    connection: Connection, entity: str
-) -> dict[str, tuple[float | None, str | None]]:
+def _links(connection: Connection, entity: str) -> dict[str, _Link]:
     rows = connection.execute(
-        select(xrefs.c.system, xrefs.c.source_id, xrefs.c.match_score, xrefs.c.match_reason).where(
-            xrefs.c.entity == entity
-        )
+        select(
+            xrefs.c.system,
+            xrefs.c.source_id,
+            xrefs.c.golden_id,
+            xrefs.c.match_score,
+            xrefs.c.match_reason,
+            xrefs.c.linked_run,
+        ).where(xrefs.c.entity == entity)
     )
     return {
-        f"{system}/{entity}/{source_id}": (_to_float(score), reason)
-        for system, source_id, score, reason in rows
+        f"{system}/{entity}/{source_id}": _Link(golden_id, _to_float(score), reason, linked_run)
+        for system, source_id, golden_id, score, reason, linked_run in rows
     }
 
 
@@ -226,4 +249,3 @@ def staleness(
         for golden_id, data, confirmed_at in rows
     )
     return Staleness(after_days, count, oldest)
-

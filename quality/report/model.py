@@ -77,12 +77,13 @@ class RuleResult:
 
 @dataclass(frozen=True)
 class BatchGate:
-    """One batch gate of the run and what it decided (``passed`` or ``blocked``)."""
+    """One batch gate on one subject (a source, a table, the batch) and its decision.
+
+    ``decision`` is ``passed``, ``blocked``, or ``not reached`` (the run ended earlier).
+    """
 
     gate: str
-    column: str | None
-    checked: int | None
-    failed: int | None
+    subject: str | None
     detail: str | None
     decision: str
 
@@ -102,16 +103,24 @@ class QuarantineItem:
 
 @dataclass(frozen=True)
 class MatchMember:
-    """A source record in a golden record, with the score and reason that linked it."""
+    """A source record in a golden record, with the score and reason that linked it.
+
+    ``linked_in_run`` is True when this run wrote the link (a new or moved record).
+    """
 
     record: str
     score: float | None
     reason: str | None
+    linked_in_run: bool = False
 
 
 @dataclass(frozen=True)
 class Merge:
-    """A golden record the run created or merged from more than one source record."""
+    """A golden record of several source records that the run created, merged or joined.
+
+    ``event`` is ``create`` or ``merge`` (a match event of the run) or ``link`` (new source
+    records joined an existing golden record).
+    """
 
     golden_id: str
     event: str

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from typing import Any
 from urllib.parse import quote
 
 from quality.report.chart import trend_svg
@@ -114,9 +115,9 @@ def _overview(report: AuditReport) -> str:
     pushed = sum(p.created + p.updated for p in report.pushes)
     cards = [
         ("Records pulled", report.pulled),
-        ("Records quarantined", report.quarantined_records),
+        ("Records quarantined in this run", report.quarantined_records),
         ("Golden records created", report.identity.created),
-        ("Merged golden records", report.merges.total),
+        ("Golden records merged or joined", report.merges.total),
         ("Target records written", pushed),
     ]
     body = "".join(
@@ -138,7 +139,7 @@ def _trend(report: AuditReport) -> str:
     points = report.trend
     if not points:
         return _section("trend", "Trend over recent runs", "", _empty("No finished runs yet."))
-    rows = [
+    rows: list[list[Cell]] = [
         [
             p.run_id,
             _time(p.started_at),
@@ -160,6 +161,7 @@ def _trend(report: AuditReport) -> str:
         ],
         rows,
         raw_columns={1},
+        table_id="trend-table",
     )
     body = (
         f'<div class="chart">{trend_svg(points)}</div>'
@@ -188,6 +190,7 @@ def _inputs(report: AuditReport) -> str:
                 for i in report.inputs
             ],
             css="zebra",
+            table_id="inputs-table",
         )
         if not report.inputs_logged:
             body += _note(
@@ -221,6 +224,7 @@ def _rules(report: AuditReport) -> str:
             ],
             rows,
             css="zebra",
+            table_id="rules-table",
             highlight=lambda row: "warn" if isinstance(row[5], int) and row[5] > 0 else "",
             highlight_columns={5, 6},
         )
@@ -229,40 +233,45 @@ def _rules(report: AuditReport) -> str:
                 "This run did not log rule results; failures are counted from its quarantine "
                 "entries and the number of records checked is unknown."
             )
+        elif any(r.checked is None for r in report.rules):
+            body += _note("—: the stage does not count the records it checked.")
     lead = "Every quality rule applied in this run, per stage (map, staged, golden)."
     return _section("rules", "Rules", lead, body)
 
 
 def _gates(report: AuditReport) -> str:
-    status = report.header.status
-    if status == "blocked":
+    h = report.header
+    if h.status == "blocked":
+        cause = f" {escape(h.cause)}." if h.cause else ""
         decision = (
-            f"<strong>{_badge('blocked')}</strong> The batch gate stopped the run: nothing was "
-            "matched or pushed."
+            f"{_badge('blocked')} The batch gate stopped the run:{cause} Nothing was pushed to "
+            "any target."
         )
     elif any(g.decision == "passed" for g in report.batch_gates):
         decision = f"{_badge('passed')} The batch went on to match, survive and publish."
     else:
         decision = f"{_badge('not reached')} The run ended before the batch gate decided."
-    rows = [[g.gate, g.column, g.checked, g.failed, g.detail, g.decision] for g in report.batch_gates]
     table = _table(
         [
-            Column("Gate"),
-            Column("Column", css="mono"),
-            Column("Checked", True),
-            Column("Failed", True),
+            Column("Gate", css="mono"),
+            Column("Subject", css="mono"),
             Column("Detail"),
             Column("Decision"),
         ],
-        [[*r[:5], _badge(str(r[5]))] for r in rows],
+        [[g.gate, g.subject, g.detail, _badge(g.decision)] for g in report.batch_gates],
         css="zebra",
-        raw_columns={5},
+        table_id="gates-table",
+        raw_columns={3},
     )
     lead = (
-        "Gates on the whole batch (failure ratio, required columns, collapsed row counts) "
-        "decide whether the run may continue."
+        "Checks of the whole batch (failure ratio, schema drift, row-count collapse, stale "
+        "data) decide whether the run may go on to match and publish."
     )
-    body = f'<p class="decision">{decision}</p>{table}' if rows else _empty("No batch gates ran.")
+    body = (
+        f'<p class="decision">{decision}</p>{table}'
+        if report.batch_gates
+        else _empty("No batch gates ran.")
+    )
     return _section("gates", "Batch gates", lead, body)
 
 
@@ -321,8 +330,10 @@ def _merges(report: AuditReport) -> str:
     lead = (
         f"This run created {_number(ident.created)} golden records, merged "
         f"{_number(ident.merged)}, split {_number(ident.split)} and retired "
-        f"{_number(ident.retired)}. Below: golden records created or merged from more than "
-        "one source record, weakest link first, with each member's match score and reason."
+        f"{_number(ident.retired)}. Below: every golden record of more than one source record "
+        "that this run created, merged or joined new records to (event link), weakest link "
+        "first, with each member's match score and reason; new: the member was linked in "
+        "this run."
     )
     if not report.merges.total:
         return _section(
@@ -336,16 +347,21 @@ def _merges(report: AuditReport) -> str:
         rows = []
         for i, member in enumerate(merge.members):
             head = (
-                f'<td class="group mono" rowspan="{len(merge.members)}">'
+                f'<td class="group mono id" rowspan="{len(merge.members)}">'
                 f"{escape(merge.golden_id)}</td>"
-                f'<td class="group" rowspan="{len(merge.members)}">{_text(merge.name)}</td>'
+                f'<td class="group name" rowspan="{len(merge.members)}">{_text(merge.name)}</td>'
                 f'<td rowspan="{len(merge.members)}">{escape(merge.event)}</td>'
                 if i == 0
                 else ""
             )
             score = EMPTY if member.score is None else f"{member.score:.3f}"
+            new = (
+                ' <span class="tag" title="linked in this run">new</span>'
+                if member.linked_in_run
+                else ""
+            )
             rows.append(
-                f'<tr>{head}<td class="mono">{escape(member.record)}</td>'
+                f'<tr>{head}<td class="mono">{escape(member.record)}{new}</td>'
                 f'<td class="num">{score}</td><td>{_text(member.reason)}</td></tr>'
             )
         groups.append(f"<tbody>{''.join(rows)}</tbody>")
@@ -383,8 +399,8 @@ def _lineage(report: AuditReport) -> str:
         values = record.values or ()
         span = max(len(values), 1)
         head = (
-            f'<td class="group mono" rowspan="{span}">{escape(record.golden_id)}</td>'
-            f'<td class="group" rowspan="{span}">{_text(record.name)}</td>'
+            f'<td class="group mono id" rowspan="{span}">{escape(record.golden_id)}</td>'
+            f'<td class="group name" rowspan="{span}">{_text(record.name)}</td>'
         )
         if not values:
             groups.append(f"<tbody><tr>{head}<td colspan='4'>{EMPTY}</td></tr></tbody>")
@@ -392,7 +408,7 @@ def _lineage(report: AuditReport) -> str:
         rows = [
             f'<tr>{head if i == 0 else ""}<td class="mono">{escape(v.field)}</td>'
             f'<td class="value">{_value(v.value)}</td><td class="mono">{_text(v.record)}</td>'
-            f"<td>{_text(v.rule)}</td></tr>"
+            f'<td class="nowrap">{_text(v.rule)}</td></tr>'
             for i, v in enumerate(values)
         ]
         groups.append(f"<tbody>{''.join(rows)}</tbody>")
@@ -408,9 +424,7 @@ def _lineage(report: AuditReport) -> str:
         groups,
         table_id="lineage-table",
     )
-    return _section(
-        "lineage", "Lineage of golden values", lead, table + _cap_note(report.lineage)
-    )
+    return _section("lineage", "Lineage of golden values", lead, table + _cap_note(report.lineage))
 
 
 def _pushes(report: AuditReport) -> str:
@@ -428,6 +442,7 @@ def _pushes(report: AuditReport) -> str:
         ],
         [_push_row(p) for p in report.pushes],
         css="zebra",
+        table_id="pushes-table",
         highlight=lambda row: "bad" if isinstance(row[4], int) and row[4] > 0 else "",
         highlight_columns={4},
     )
@@ -442,7 +457,10 @@ def _pushes(report: AuditReport) -> str:
                 Column("Status"),
                 Column("Error"),
             ],
-            [[f.target, f.operation, f.golden_id, f.target_id, f.status, f.error] for f in failed.items],
+            [
+                [f.target, f.operation, f.golden_id, f.target_id, f.status, f.error]
+                for f in failed.items
+            ],
             css="zebra",
             table_id="failed-pushes-table",
         )
@@ -485,6 +503,7 @@ def _staleness(report: AuditReport) -> str:
         ],
         [[r.golden_id, r.name, _time(r.confirmed_at), r.age_days] for r in s.oldest],
         css="zebra",
+        table_id="stale-table",
         raw_columns={2},
     )
     body = (
@@ -525,11 +544,14 @@ def _table(
         cells = []
         for i, (column, cell) in enumerate(zip(columns, row, strict=True)):
             classes = " ".join(
-                c for c in (column.css, "num" if column.numeric else "", flag if i in marked else "")
+                c
+                for c in (column.css, "num" if column.numeric else "", flag if i in marked else "")
                 if c
             )
             content = cell if i in raw and isinstance(cell, str) else _cell(cell)
-            cells.append(f'<td class="{classes}">{content}</td>' if classes else f"<td>{content}</td>")
+            cells.append(
+                f'<td class="{classes}">{content}</td>' if classes else f"<td>{content}</td>"
+            )
         body.append(f"<tr>{''.join(cells)}</tr>")
     ident = f' id="{table_id}"' if table_id else ""
     return f'<table class="{css}"{ident}>{_head(columns)}<tbody>{"".join(body)}</tbody></table>'
@@ -589,7 +611,7 @@ def _note(message: str) -> str:
     return f'<p class="note">{escape(message)}</p>'
 
 
-def _cap_note(capped: Capped[object]) -> str:
+def _cap_note(capped: Capped[Any]) -> str:
     if not capped.omitted:
         return ""
     return _note(

@@ -59,7 +59,7 @@ p.empty { color: var(--muted); font-style: italic; margin: 8px 0 0; }
 p.note { color: var(--muted); font-size: 12.5px; margin: 8px 0 0; }
 p.decision { margin: 0 0 10px; }
 table { width: 100%; border-collapse: collapse; font-size: 13px; }
-th, td { padding: 6px 10px; text-align: left; vertical-align: top; border-bottom: 1px solid
+th, td { padding: 6px 10px; text-align: left; vertical-align: baseline; border-bottom: 1px solid
   var(--line); }
 th { font-size: 12px; font-weight: 600; color: var(--muted); text-transform: uppercase;
   letter-spacing: .03em; background: #f9fafb; border-bottom: 1px solid #d1d5db;
@@ -68,6 +68,12 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 table.zebra tbody tr:nth-child(even) td { background: var(--zebra); }
 table.grouped tbody:nth-of-type(even) td { background: var(--zebra); }
 table.grouped tbody td.group { font-weight: 600; }
+table.grouped tbody + tbody tr:first-child td { border-top: 2px solid #d1d5db; }
+span.tag { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 4px;
+  background: #dbeafe; color: #1e40af; font-size: 11px; font-weight: 600;
+  font-family: -apple-system, "Segoe UI", Roboto, Arial, "Liberation Sans", sans-serif; }
+td.id, td.nowrap { white-space: nowrap; }
+td.name { width: 20%; }
 td.bad { color: var(--bad-ink); font-weight: 600; }
 td.warn { color: var(--warn-ink); font-weight: 600; }
 .muted { color: var(--muted); }

@@ -67,7 +67,7 @@ def _entries(
     ]
 
 
-def _map_failures(ctx: SyncContext, run_id: str, entity: str) -> list[RuleOutcome]:
+def _map_failures(ctx: SyncContext, run_id: str, entity: str, mapped_ok: int) -> list[RuleOutcome]:
     with ctx.engine.connect() as connection:
         rows = connection.execute(
             select(quarantine.c.column).where(
@@ -79,8 +79,11 @@ def _map_failures(ctx: SyncContext, run_id: str, entity: str) -> list[RuleOutcom
     counts: dict[str | None, int] = {}
     for (column,) in rows:
         counts[column] = counts.get(column, 0) + 1
+    checked = mapped_ok + len(rows)
     return [
-        RuleOutcome("map", "mapping", column, 0, failed, "value does not fit the canonical model")
+        RuleOutcome(
+            "map", "mapping", column, checked, failed, "value does not fit the canonical model"
+        )
         for column, failed in sorted(counts.items(), key=lambda kv: str(kv[0]))
     ]
 
@@ -146,7 +149,7 @@ def gate_entity(ctx: SyncContext, run_id: str, entity: str) -> GateCounts:
     failed_keys = result.failed_keys()
     passed = [(s, i) for s, i, _ in rows if (s, i) not in failed_keys]
     entries = _entries(entity, "gate", result.failures, hashes)
-    map_outcomes = _map_failures(ctx, run_id, entity)
+    map_outcomes = _map_failures(ctx, run_id, entity, len(rows))
     map_failed = sum(o.failed for o in map_outcomes)
     decisions = _batch_decisions(
         ctx, run_id, entity, len(failed_keys) + map_failed, len(rows) + map_failed

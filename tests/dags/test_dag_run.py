@@ -71,8 +71,10 @@ def test_blocked_batch_fails_the_gate_task_and_skips_publish(airflow_db, tmp_pat
         "upstream_failed" in states["publish.publish_target"]
         or "skipped" in states["publish.publish_target"]
     )
-    # The summary ran (the run is closed with its report) and failed with the cause.
-    assert "failed" in states["report.run_summary"]
+    # The run was closed and reported; the last task fails with the cause.
+    assert "success" in states["report.run_summary"]
+    assert "success" in states["report.audit_report"]
+    assert "failed" in states["report.run_outcome"]
 
     from store.runs import last_run
     from sync.context import SyncContext

@@ -157,8 +157,21 @@ def test_fixed_record_is_released_and_merged(synced):
         if r["defect"] == "no_name" and r["system"] == "sandbox_crm" and r["entity"] == "customer"
     ]
     assert nameless
-    record = nameless[0]
-    name = "Fixed Company Ltd"
+    truth = read_truth(folder)
+    with ctx.engine.connect() as c:
+        links = load_xrefs(c, "customer")
+        golden = load_active_golden(c, "customer")
+    # A nameless record whose real entity already has a golden record: once someone types
+    # the name in at the source, it must be released and merged into that golden record.
+    record, twin_golden = next(
+        (r, links[(t["system"], t["source_id"])])
+        for r in nameless
+        for t in truth
+        if t["entity_id"] == r["entity_id"]
+        and not t["defect"]
+        and (t["system"], t["source_id"]) in links
+    )
+    name = golden[twin_golden].data["name"]
     execute(
         folder,
         "crm",
@@ -179,7 +192,7 @@ def test_fixed_record_is_released_and_merged(synced):
         )
         xrefs = load_xrefs(c, "customer")
     assert entries and all(run == summary["run_id"] for run in entries)
-    assert ("sandbox_crm", record["source_id"]) in xrefs
+    assert xrefs[("sandbox_crm", record["source_id"])] == twin_golden
 
 
 def test_batch_gate_stops_before_publish(tmp_path):
