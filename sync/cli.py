@@ -150,6 +150,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     run_dags(list(ENTITIES), config_path(args.config).resolve(), log_dir)
     summaries = _last_summaries(args.config, list(ENTITIES))
     _print_summary(summaries)
+    reports = settings.report.directory
+    for summary in summaries.values():
+        html = reports / str(summary.get("run_id")) / "report.html"
+        if html.exists():
+            print(f"  audit report: {html}")
     if args.json:
         print(json.dumps(summaries, sort_keys=True))
     return 0 if all(s.get("status") == "success" for s in summaries.values()) else 1
