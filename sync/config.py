@@ -102,6 +102,9 @@ class ReportSettings(_Settings):
     """The audit report written for every run."""
 
     directory: Path = Field(Path(".state/reports"), description="Folder of the run reports.")
+    data_docs_dir: Path = Field(
+        Path(".state/gx"), description="Folder of the GX project whose Data Docs the report links."
+    )
     stale_after_days: int = Field(
         180, gt=0, description="Golden records no source confirmed for this long are listed."
     )
@@ -185,6 +188,7 @@ def resolve_paths(settings: Settings) -> Settings:
     settings.store.url = _absolute_sqlite(settings.store.url, base)
     settings.sandbox.directory = (base / settings.sandbox.directory).resolve()
     settings.report.directory = (base / settings.report.directory).resolve()
+    settings.report.data_docs_dir = (base / settings.report.data_docs_dir).resolve()
     settings.mapping_dirs = [(base / d).resolve() for d in settings.mapping_dirs]
     for system in settings.systems.values():
         url = getattr(system, "url", None)

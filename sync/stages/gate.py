@@ -22,8 +22,10 @@ from sqlalchemy import select
 
 from quality import batch_gates
 from quality.batch_gates import BatchBlockedError, GateDecision
-from quality.gate import RowFailure, validate
+from quality.data_docs import build_data_docs
+from quality.gate import RowFailure, failed_keys, validate
 from quality.masking import shown_value
+from quality.validation import SuiteOutcome
 from store.golden import load_active_golden
 from store.quality_log import RuleOutcome, last_good_pull, log_rules, pulls_of_run
 from store.quarantine import QuarantineEntry, hold, open_entries, release
@@ -128,6 +130,17 @@ def _batch_decisions(
     return decisions
 
 
+def _data_docs(ctx: SyncContext, run_id: str, result: SuiteOutcome) -> None:
+    """Add this validation to the GX Data Docs site the audit report links to."""
+    if result.validations:
+        build_data_docs(
+            ctx.settings.report.data_docs_dir,
+            [result],
+            run_name=run_id,
+            unmasked=ctx.settings.report.unmasked,
+        )
+
+
 def _batch_outcomes(decisions: list[GateDecision]) -> list[RuleOutcome]:
     return [
         RuleOutcome("batch", d.gate, d.subject, 1, 0 if d.passed else 1, d.detail)
@@ -146,14 +159,24 @@ def gate_entity(ctx: SyncContext, run_id: str, entity: str) -> GateCounts:
     rows = [(r.system, r.source_id, r.canonical or {}) for r in pending]
     hashes = {(r.system, r.source_id): r.payload_hash for r in pending}
     result = validate(entity, "staged", rows)
-    failed_keys = result.failed_keys()
-    passed = [(s, i) for s, i, _ in rows if (s, i) not in failed_keys]
+    failing = failed_keys(result)
+    passed = [(s, i) for s, i, _ in rows if (s, i) not in failing]
     entries = _entries(entity, "gate", result.failures, hashes)
     map_outcomes = _map_failures(ctx, run_id, entity, len(rows))
     map_failed = sum(o.failed for o in map_outcomes)
     decisions = _batch_decisions(
-        ctx, run_id, entity, len(failed_keys) + map_failed, len(rows) + map_failed
+        ctx, run_id, entity, len(failing) + map_failed, len(rows) + map_failed
     )
+    if result.missing_columns:
+        decisions.append(
+            GateDecision(
+                "schema_drift",
+                f"{entity} canonical records",
+                False,
+                f"required fields missing from every record: {', '.join(result.missing_columns)}",
+            )
+        )
+    _data_docs(ctx, run_id, result)
     outcomes = map_outcomes + result.outcomes + _batch_outcomes(decisions)
     blocked = [d for d in decisions if not d.passed]
     if blocked:
@@ -168,14 +191,14 @@ def gate_entity(ctx: SyncContext, run_id: str, entity: str) -> GateCounts:
     with ctx.engine.begin() as connection:
         hold(connection, run_id, entries)
         log_rules(connection, run_id, entity, outcomes)
-        set_status(connection, entity, sorted(failed_keys), QUARANTINED)
+        set_status(connection, entity, sorted(failing), QUARANTINED)
         set_status(connection, entity, passed, OK)
         by_system: dict[str, list[str]] = {}
         for system, source_id in passed:
             by_system.setdefault(system, []).append(source_id)
         for system, ids in by_system.items():
             released += release(connection, run_id, system, entity, ids)
-    counts = GateCounts(len(rows), len(passed), len(failed_keys), released)
+    counts = GateCounts(len(rows), len(passed), len(failing), released)
     log.info(
         "gate %s: %d checked, %d passed, %d quarantined, %d released",
         entity, counts.checked, counts.passed, counts.quarantined, counts.released,
@@ -201,7 +224,8 @@ def gate_golden(ctx: SyncContext, run_id: str, entity: str) -> GateCounts:
     rows = [(GOLDEN, gid, record.data) for gid, record in sorted(golden.items())]
     hashes = {(GOLDEN, gid): record.content_hash for gid, record in golden.items()}
     result = validate(entity, GOLDEN, rows)
-    failed = {source_id for _system, source_id in result.failed_keys()}
+    _data_docs(ctx, run_id, result)
+    failed = {source_id for _system, source_id in failed_keys(result)}
     new_failures = [f for f in result.failures if f.source_id not in held_before]
     decision = batch_gates.failure_ratio(
         f"{entity} golden",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from quality.data_docs import data_docs_index
 from quality.report import ReportPaths, build_report, latest_run_id
 from sync.context import SyncContext
 
@@ -25,6 +26,7 @@ def report_run(ctx: SyncContext, run_id: str | None = None) -> ReportPaths | Non
         settings.directory,
         stale_after_days=settings.stale_after_days,
         unmasked=settings.unmasked,
+        data_docs=docs if (docs := data_docs_index(settings.data_docs_dir)).exists() else None,
     )
     log.info("audit report of %s: %s", run_id, paths.html)
     return paths
