@@ -27,6 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from faker import Faker
+from stdnum import luhn
+from stdnum.cn import uscc
+from stdnum.fr import siren
+from stdnum.gb import vat as gb_vat
+from stdnum.iso7064 import mod_11_10
+from stdnum.nl import btw
 
 from sync.sandbox.schema import CRM_TABLES, ERP_TABLES, create_crm_schema, create_erp_schema
 
@@ -1212,19 +1218,50 @@ def _format_phone(phone: _Phone, style: str) -> str:
 
 
 _CN_ORG_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_DIGITS = "0123456789"
+
+
+def _first_valid(is_valid: Callable[[str], bool], head: str, tails: Sequence[str]) -> str:
+    """Return ``head`` plus the first of ``tails`` that ``is_valid`` accepts."""
+    for tail in tails:
+        if is_valid(head + tail):
+            return head + tail
+    raise ValueError(f"no check characters make {head!r} valid")  # pragma: no cover
 
 
 def _tax_id(country: _Country, rng: random.Random) -> str:
-    """Return a VAT/tax id in the country's format, prefixed with the country code."""
+    """Return a VAT/tax id in the country's format, prefixed with the country code.
+
+    The random draws are the same for every id of a country; the check characters among
+    them are then replaced by the right ones, so every id passes python-stdnum.
+    """
     if country.code == "FR":
-        return f"FR{_digits(rng, 2)}{rng.randint(1, 9)}{_digits(rng, 8)}"
+        # Key (2 digits) + SIREN (8 digits + Luhn check digit); the key follows the SIREN.
+        _digits(rng, 2)  # the old random key: still drawn, so later draws stay the same
+        body = f"{rng.randint(1, 9)}{_digits(rng, 8)}"[:8]
+        return f"FR{siren.to_tva(body + luhn.calc_check_digit(body))}"
     if country.code == "NL":
-        return f"NL{rng.randint(1, 9)}{_digits(rng, 8)}B{rng.choice(('01', '01', '02'))}"
+        # 9-digit number with an eleven-test (BSN-style) check digit, then B01/B02.
+        number = f"{rng.randint(1, 9)}{_digits(rng, 8)}"
+        suffix = f"B{rng.choice(('01', '01', '02'))}"
+        # Not every 8-digit head has a check digit (remainder 10): then vary the 8th digit.
+        tails = [number[7] + digit for digit in _DIGITS]
+        tails += [a + b for a in _DIGITS for b in _DIGITS]
+        valid = _first_valid(lambda n: btw.is_valid(n + suffix), number[:7], tails)
+        return f"NL{valid}{suffix}"
     if country.code == "CN":
         # A unified social credit code: 91 + 6-digit region + 9-char org code + check char.
         body = "".join(rng.choice(_CN_ORG_CODE_CHARS) for _ in range(10))
-        return f"CN91{rng.randint(110000, 659000)}{body}"
-    return f"{country.code}{rng.randint(1, 9)}{_digits(rng, 8)}"
+        code = f"91{rng.randint(110000, 659000)}{body[:9]}"
+        return f"CN{code}{uscc.calc_check_digit(code)}"
+    number = f"{rng.randint(1, 9)}{_digits(rng, 8)}"
+    if country.code == "DE":
+        return f"DE{number[:8]}{mod_11_10.calc_check_digit(number[:8])}"
+    if country.code == "GB":
+        # Two check digits (weighted sum mod 97); try them in order.
+        tails = [f"{n:02d}" for n in range(100)]
+        return "GB" + _first_valid(gb_vat.is_valid, number[:7], tails)
+    return f"{country.code}{number}"  # US: an EIN/SSN-shaped TIN has no check digit
 
 
 def _vary_tax_id(tax_id: str, rng: random.Random) -> str:

@@ -10,6 +10,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
+from stdnum.cn import uscc
+from stdnum.de import vat as de_vat
+from stdnum.fr import tva
+from stdnum.gb import vat as gb_vat
+from stdnum.nl import btw
+from stdnum.us import tin
 
 from sync.sandbox import SeedReport, seed_sandboxes
 from sync.sandbox.schema import CRM_TABLES, ERP_TABLES
@@ -17,6 +23,16 @@ from sync.sandbox.schema import CRM_TABLES, ERP_TABLES
 COMPANIES = 200
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sandbox.md"
 FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+# The stdnum validator of each generated country's tax id, and whether it takes the id
+# with its country prefix (the VAT modules) or without (USCC and US TIN).
+TAX_ID_VALIDATORS = {
+    "DE": (de_vat.validate, True),
+    "GB": (gb_vat.validate, True),
+    "FR": (tva.validate, True),
+    "NL": (btw.validate, True),
+    "CN": (uscc.validate, False),
+    "US": (tin.validate, False),
+}
 PRIMARY_KEYS = {
     ("sandbox_crm", "customer"): ("crm.db", "accounts", "account_id"),
     ("sandbox_crm", "contact"): ("crm.db", "contacts", "contact_id"),
@@ -353,6 +369,26 @@ def test_timestamps_are_2025_and_some_are_tied(sandbox: SeedReport) -> None:
     ) == [(0,)]
     flagged = query(sandbox.erp_path, "SELECT COUNT(*) FROM customer_master WHERE loevm = 1")
     assert 0 < flagged[0][0] <= 0.02 * sandbox.counts["sandbox_erp"]["customer_master"]
+
+
+def test_tax_ids_pass_their_country_checksum(sandbox: SeedReport) -> None:
+    rows = query(sandbox.crm_path, "SELECT tax_number, billing_country FROM accounts")
+    rows += query(sandbox.erp_path, "SELECT stceg, land1 FROM customer_master")
+    judged: Counter[str] = Counter()
+    noisy = 0
+    for raw, country in rows:
+        if raw is None:
+            continue
+        tax_id = re.sub(r"[ .]", "", raw).upper()
+        noisy += tax_id != raw
+        if not tax_id.startswith(country):
+            tax_id = country + tax_id
+        validate, with_prefix = TAX_ID_VALIDATORS[country]
+        validate(tax_id if with_prefix else tax_id[2:])  # raises on a wrong check digit
+        judged[country] += 1
+    assert set(judged) == set(TAX_ID_VALIDATORS)
+    # The format noise (spaces, dots, lower case, missing prefix) is still there.
+    assert noisy > 0
 
 
 def test_existing_files_are_kept_without_overwrite(tmp_path: Path) -> None:
