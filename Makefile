@@ -10,7 +10,8 @@ UV_VERSION := 0.13.9
 export AIRFLOW_HOME := $(CURDIR)
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: demo test lint setup bench lock clean dictionary
+.PHONY: demo test lint setup bench bench-dedupe lock clean dictionary
+BENCH_DEDUPE_ARGS ?= --records 100000
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +38,10 @@ dictionary: setup
 
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Matching quality and speed beside Splink 5 (its own venv, .venv-splink, made on first use).
+bench-dedupe: setup
+	$(BIN)/python -m bench.dedupe $(BENCH_DEDUPE_ARGS)
 
 # Re-pin dependencies after changing pyproject.toml.
 lock: setup
