@@ -80,6 +80,17 @@ class PullRecord:
     mode: str
 
 
+_PULL_COLUMNS = (
+    pull_log.c.run_id,
+    pull_log.c.system,
+    pull_log.c.entity,
+    pull_log.c.pulled,
+    pull_log.c.source_total,
+    pull_log.c.newest_source_change,
+    pull_log.c.mode,
+)
+
+
 def log_pull(connection: Connection, record: PullRecord) -> None:
     """Append the pull log row of one source in one run."""
     connection.execute(
@@ -99,17 +110,7 @@ def log_pull(connection: Connection, record: PullRecord) -> None:
 def pulls_of_run(connection: Connection, run_id: str) -> list[PullRecord]:
     """Return the pull log rows of ``run_id``."""
     rows = connection.execute(
-        select(
-            pull_log.c.run_id,
-            pull_log.c.system,
-            pull_log.c.entity,
-            pull_log.c.pulled,
-            pull_log.c.source_total,
-            pull_log.c.newest_source_change,
-            pull_log.c.mode,
-        )
-        .where(pull_log.c.run_id == run_id)
-        .order_by(pull_log.c.system)
+        select(*_PULL_COLUMNS).where(pull_log.c.run_id == run_id).order_by(pull_log.c.system)
     )
     return [PullRecord(*row) for row in rows]
 
@@ -119,15 +120,7 @@ def last_good_pull(
 ) -> PullRecord | None:
     """Return the pull of ``system``'s ``entity`` in the newest successful run before now."""
     row = connection.execute(
-        select(
-            pull_log.c.run_id,
-            pull_log.c.system,
-            pull_log.c.entity,
-            pull_log.c.pulled,
-            pull_log.c.source_total,
-            pull_log.c.newest_source_change,
-            pull_log.c.mode,
-        )
+        select(*_PULL_COLUMNS)
         .join(runs, runs.c.run_id == pull_log.c.run_id)
         .where(
             pull_log.c.system == system,

@@ -143,31 +143,27 @@ def count_by_status(connection: Connection, entity: str) -> dict[str, dict[str, 
     return counts
 
 
+def _update(
+    connection: Connection, entity: str, keys: Sequence[tuple[str, str]], **values: Any
+) -> None:
+    for chunk in chunked(keys):
+        connection.execute(
+            update(source_records)
+            .where(
+                source_records.c.entity == entity,
+                tuple_(source_records.c.system, source_records.c.source_id).in_(list(chunk)),
+            )
+            .values(**values)
+        )
+
+
 def set_status(
     connection: Connection, entity: str, keys: Sequence[tuple[str, str]], status: str
 ) -> None:
     """Set the status of the source records ``(system, source_id)`` of ``entity``."""
-    for chunk in chunked(keys):
-        chunk = list(chunk)
-        connection.execute(
-            update(source_records)
-            .where(
-                source_records.c.entity == entity,
-                tuple_(source_records.c.system, source_records.c.source_id).in_(chunk),
-            )
-            .values(status=status)
-        )
+    _update(connection, entity, keys, status=status)
 
 
 def mark_matched(connection: Connection, entity: str, keys: Sequence[tuple[str, str]]) -> None:
     """Record that the source records ``(system, source_id)`` have been matched."""
-    for chunk in chunked(keys):
-        chunk = list(chunk)
-        connection.execute(
-            update(source_records)
-            .where(
-                source_records.c.entity == entity,
-                tuple_(source_records.c.system, source_records.c.source_id).in_(chunk),
-            )
-            .values(needs_match=False)
-        )
+    _update(connection, entity, keys, needs_match=False)
