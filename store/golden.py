@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from store.database import chunked, upsert
 from store.schema import golden_records, match_events, xrefs
@@ -99,10 +99,12 @@ def load_active_golden(connection: Connection, entity: str) -> dict[str, GoldenR
 def save_golden(
     connection: Connection, run_id: str, entity: str, records: Iterable[GoldenRecord]
 ) -> dict[str, int]:
-    """Write golden records, touching only those whose content changed.
+    """Write golden records; only those whose values changed count as updated.
 
     ``confirmed_at`` is when a source last confirmed the record (its newest member's own
-    change time); records without one count as confirmed now.
+    change time); records without one count as confirmed now. Unchanged records still get
+    their confirmation time and lineage refreshed (which member a value is credited to can
+    change without the value changing).
 
     Returns:
         Counts ``created``, ``updated`` and ``unchanged``.
@@ -121,12 +123,18 @@ def save_golden(
     }
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     rows: list[dict[str, Any]] = []
-    confirmed: dict[datetime, list[str]] = {}
+    refreshed: list[dict[str, Any]] = []
     for record in records:
         before = existing.get(record.golden_id)
         if before and before[0] == record.content_hash and before[2] == "active":
             counts["unchanged"] += 1
-            confirmed.setdefault(record.confirmed_at or now, []).append(record.golden_id)
+            refreshed.append(
+                {
+                    "b_id": record.golden_id,
+                    "b_confirmed": record.confirmed_at or now,
+                    "b_lineage": record.lineage,
+                }
+            )
             continue
         counts["updated" if before else "created"] += 1
         rows.append(
@@ -143,13 +151,13 @@ def save_golden(
             }
         )
     upsert(connection, golden_records, rows, ["golden_id"])
-    for moment, ids in confirmed.items():
-        for chunk in chunked(ids):
-            connection.execute(
-                update(golden_records)
-                .where(golden_records.c.golden_id.in_(list(chunk)))
-                .values(confirmed_at=moment)
-            )
+    if refreshed:
+        connection.execute(
+            update(golden_records)
+            .where(golden_records.c.golden_id == bindparam("b_id"))
+            .values(confirmed_at=bindparam("b_confirmed"), lineage=bindparam("b_lineage")),
+            refreshed,
+        )
     return counts
 
 

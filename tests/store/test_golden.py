@@ -62,3 +62,20 @@ def test_xrefs_only_rewrite_changed_links(store):
     with store.connect() as c:
         assert load_xrefs(c, "customer") == {("crm", "1"): "G1", ("erp", "9"): "G2"}
         assert members_by_golden(c, "customer") == {"G1": [("crm", "1")], "G2": [("erp", "9")]}
+
+
+def test_unchanged_record_gets_fresh_lineage_and_confirmation(store):
+    from datetime import UTC, datetime
+
+    old = datetime(2025, 1, 1, tzinfo=UTC)
+    new = datetime(2025, 6, 1, tzinfo=UTC)
+    with store.begin() as c:
+        save_golden(c, "r1", "customer", [GoldenRecord("G1", {"n": 1}, {"n": "crm/1"}, "h", old)])
+    with store.begin() as c:
+        counts = save_golden(
+            c, "r2", "customer", [GoldenRecord("G1", {"n": 1}, {"n": "erp/7"}, "h", new)]
+        )
+    assert counts == {"created": 0, "updated": 0, "unchanged": 1}
+    with store.connect() as c:
+        record = load_active_golden(c, "customer")["G1"]
+    assert record.lineage == {"n": "erp/7"}
