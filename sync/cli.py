@@ -31,7 +31,12 @@ def _parser() -> argparse.ArgumentParser:
         "Keys are documented in docs/configuration.md.",
     )
     parser.add_argument("--config", help="path to crmsync.yaml")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every stage's detail")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log everything (libraries included)"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress lines on stderr, only results"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser(
@@ -241,6 +246,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not args.quiet:
+        # Progress of each stage (pulled, mapped, gated, matched, published) on stderr;
+        # results stay on stdout.
+        logging.getLogger("sync.stages").setLevel(logging.INFO)
     try:
         return COMMANDS[args.command](args)
     except (ConfigError, MappingConfigError, FileExistsError) as exc:
