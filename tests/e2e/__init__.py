@@ -1,0 +1,1 @@
+"""End-to-end tests against real peers (Tryton, BottleCRM); run with CRMSYNC_E2E=1."""
