@@ -67,6 +67,23 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--run", dest="run_id", help="run id (default: the newest run)")
     report.add_argument("--open", action="store_true", help="open the HTML report in a browser")
 
+    dedupe = commands.add_parser(
+        "dedupe",
+        help="find duplicates in any CSV or Parquet file: one cluster id per record",
+        description="Deduplicate (or, with a source column, link across sources) the records "
+        "of INPUT. CONFIG names the record id column, optionally a source column, and the "
+        "type of each column (company_name, person_name, first_name, last_name, "
+        "full_address, street, house_number, city, postcode, region, country, phone, email, "
+        "tax_id, date_of_birth, website, product_code, product_name, text, exact, ignore); "
+        "blocking, comparisons and weights are chosen and estimated from the data.",
+    )
+    dedupe.add_argument("input", help="CSV or Parquet file of records")
+    dedupe.add_argument(
+        "--config", dest="dedupe_config", metavar="CONFIG.yaml", required=True, help="YAML config"
+    )
+    dedupe.add_argument("--out", required=True, help="output CSV: record_id, cluster_id")
+    dedupe.add_argument("--pairs", help="also write scored pairs with explanations here")
+
     dictionary = commands.add_parser(
         "dictionary", help="write the data dictionary (Markdown) from models and mappings"
     )
@@ -215,6 +232,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dedupe(args: argparse.Namespace) -> int:
+    from dedupe.engine.command import run_dedupe_command
+
+    return run_dedupe_command(
+        args.input,
+        args.dedupe_config,
+        args.out,
+        scored_pairs_path=args.pairs,
+        progress=not args.quiet,
+    )
+
+
 def _cmd_dictionary(args: argparse.Namespace) -> int:
     from mappings.dictionary import render_dictionary
 
@@ -234,6 +263,7 @@ COMMANDS = {
     "seed": _cmd_seed,
     "migrate": _cmd_migrate,
     "report": _cmd_report,
+    "dedupe": _cmd_dedupe,
     "dictionary": _cmd_dictionary,
 }
 

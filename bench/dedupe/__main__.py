@@ -1,4 +1,4 @@
-"""``python -m bench.dedupe --records 100000 [1000000] [--skip-splink]``: see harness."""
+"""``python -m bench.dedupe --records 100000 [1000000] [--skip-splink] [--with-skeleton]``."""
 
 from __future__ import annotations
 

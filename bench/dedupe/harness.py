@@ -113,15 +113,16 @@ def _table(report: dict[str, Any]) -> str:
     sides = report["sides"]
     names = list(sides)
     header = f"{'':22}" + "".join(f"{name:>12}" for name in names)
-    if len(names) == 2:
+    paired = "crmsync" in sides and "splink" in sides
+    if paired:
         header += f"{'crmsync/Splink':>16}"
     lines = [header]
     for label, key, fmt in _ROWS:
         values = [_value(sides[name], key) for name in names]
         cells = "".join(f"{fmt.format(v) if v is not None else '—':>12}" for v in values)
         ratio = ""
-        if len(values) == 2:
-            left, right = values
+        if paired:
+            left, right = _value(sides["crmsync"], key), _value(sides["splink"], key)
             ratio = f"{left / right:>16.2f}" if left is not None and right else f"{'—':>16}"
         lines.append(f"{label:22}{cells}{ratio}")
     for name in names:
@@ -136,6 +137,7 @@ def run_size(
     seed: int = DEFAULT_SEED,
     out_root: Path = ROOT / "bench" / "out",
     skip_splink: bool = False,
+    with_skeleton: bool = False,
     limits: dict[str, float | None] | None = None,
 ) -> dict[str, Any]:
     """Benchmark both sides on one data set size.
@@ -145,6 +147,7 @@ def run_size(
         seed: Generator seed.
         out_root: Output folder (data cache, run folders, JSON reports).
         skip_splink: Run crmsync only.
+        with_skeleton: Also run the skeleton's rule-based matcher.
         limits: ``timeout_seconds`` and ``max_rss_mb`` per side (``None``: no limit).
 
     Returns:
@@ -155,10 +158,12 @@ def run_size(
     print(f"· data: {dataset.folder} ({json.dumps(dataset.meta)})", flush=True)
     folder = out_root / f"dedupe-{records}"
     folder.mkdir(parents=True, exist_ok=True)
+    # "crmsync" is the Fellegi–Sunter engine behind `crmsync dedupe`; "skeleton" is the
+    # rule-based matcher the pipeline used first, kept as a baseline on request.
     sides = {
         "crmsync": _side(
             "crmsync",
-            [sys.executable, "-m", "bench.dedupe.crmsync_side"],
+            [sys.executable, "-m", "bench.dedupe.engine_side"],
             folder,
             dataset,
             limits,
@@ -169,13 +174,17 @@ def run_size(
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         command = [str(python), "-m", "bench.dedupe.splink_side"]
         sides["splink"] = _side("splink", command, folder, dataset, limits, env)
+    if with_skeleton:
+        sides["skeleton"] = _side(
+            "skeleton", [sys.executable, "-m", "bench.dedupe.crmsync_side"], folder, dataset, limits
+        )
     report: dict[str, Any] = {
         "records": records,
         "dataset": dataset.meta,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "sides": sides,
     }
-    if len(sides) == 2:
+    if "splink" in sides:
         report["ratios_crmsync_over_splink"] = {
             key: round(left / right, 3)
             for _, key, _ in _ROWS
@@ -195,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, nargs="+", default=[100_000])
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--skip-splink", action="store_true")
+    parser.add_argument(
+        "--with-skeleton", action="store_true", help="also run the first rule-based matcher"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--timeout-minutes", type=float, default=25.0, help="per side")
     parser.add_argument("--max-rss-gb", type=float, default=12.0, help="per side")
@@ -206,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     for records in args.records:
         report = run_size(
             records, seed=args.seed, out_root=args.out, skip_splink=args.skip_splink,
-            limits=limits,
+            with_skeleton=args.with_skeleton, limits=limits,
         )  # fmt: skip
         print(f"\n{records:,} records, {report['dataset']['entities']:,} true entities")
         print(report["table"])

@@ -52,3 +52,33 @@ def test_bad_config_exits_2_naming_file_and_key(tmp_path, capsys):
 def test_dictionary_to_stdout(capsys):
     assert main(["dictionary"]) == 0
     assert "## customer" in capsys.readouterr().out
+
+
+def test_dedupe_command_on_a_csv(tmp_path, capsys):
+    records = tmp_path / "people.csv"
+    records.write_text(
+        "id,name,city,email\n"
+        "1,Acme Pumpen GmbH,Hamburg,info@acme.de\n"
+        "2,ACME Pumpen Gesellschaft mit beschränkter Haftung,Hamburg,info@acme.de\n"
+        "3,Nordstern Logistik AG,München,kontakt@nordstern.de\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "dedupe.yaml"
+    config.write_text(
+        "id_column: id\ncolumns: {name: company_name, city: city, email: email}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "clusters.csv"
+    assert main(["-q", "dedupe", str(records), "--config", str(config), "--out", str(out)]) == 0
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "record_id,cluster_id" and len(rows) == 4
+
+
+def test_dedupe_config_errors_name_the_key(tmp_path, capsys):
+    records = tmp_path / "r.csv"
+    records.write_text("id,name\n1,A\n", encoding="utf-8")
+    config = tmp_path / "dedupe.yaml"
+    config.write_text("id_column: id\ncolumns: {name: zipcode}\n", encoding="utf-8")
+    code = main(["dedupe", str(records), "--config", str(config), "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "columns.name" in capsys.readouterr().err

@@ -1,0 +1,211 @@
+"""Blocking: candidate pairs from several keys, generated without a per-block loop.
+
+Records are sorted by key; blocks of equal size are expanded together with one
+``triu_indices`` per distinct size, so the Python loop runs over block *sizes* (at most
+``max_block_size``), never over blocks. Blocks above the bound are skipped and counted:
+a key value shared by thousands of records says little and would dominate the pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from dedupe.engine.prepare import Prepared
+
+__all__ = ["BlockingStats", "auto_keys", "candidate_pairs", "key_codes"]
+
+IntArray = npt.NDArray[np.int64]
+_CHUNK = 4_000_000
+
+# Single features that identify a record on their own when equal.
+_SINGLE = (
+    "tax_id",
+    "email",
+    "phone",
+    "website",
+    "product_code",
+    "company_name:sorted",
+    "person_name:sorted",
+    "product_name:sorted",
+    "full_address:sorted",
+    "email:local",
+)
+# Type combinations: each part is "type" or "type:variant"; the first column of a type.
+_COMBINED = (
+    ("company_name:first", "postcode"),
+    ("person_name:sorted", "city"),
+    ("first_name", "last_name"),
+    ("last_name", "date_of_birth"),
+    ("first_name", "date_of_birth"),
+    ("last_name", "postcode"),
+    ("date_of_birth", "postcode"),
+    ("date_of_birth", "first_name:initial", "last_name:initial"),
+    ("street", "house_number", "postcode"),
+    ("street", "city"),
+    ("street", "postcode"),
+)
+
+
+@dataclass
+class BlockingStats:
+    """What blocking produced.
+
+    Attributes:
+        keys: Key name → pairs it generated (before the union).
+        skipped_blocks: Key name → blocks skipped for exceeding the bound.
+        key_names: Key names in bit order of the pairs' key masks.
+        candidate_pairs: Distinct candidate pairs after the union.
+        possible_pairs: Pairs a full comparison would score.
+        reduction_ratio: ``1 - candidate_pairs / possible_pairs``.
+    """
+
+    keys: dict[str, int] = field(default_factory=dict)
+    key_names: list[str] = field(default_factory=list)
+    skipped_blocks: dict[str, int] = field(default_factory=dict)
+    candidate_pairs: int = 0
+    possible_pairs: int = 0
+    reduction_ratio: float = 0.0
+
+
+def _feature_for(prepared: Prepared, part: str) -> str | None:
+    kind, _, variant = part.partition(":")
+    for column, column_kind in prepared.kinds.items():
+        if column_kind == kind:
+            name = f"{column}:{variant}" if variant else column
+            return name if name in prepared.features else None
+    return None
+
+
+def auto_keys(prepared: Prepared) -> list[list[str]]:
+    """Choose blocking keys from the column types present.
+
+    Args:
+        prepared: The standardised features.
+
+    Returns:
+        Keys, each a list of feature names.
+    """
+    keys: list[list[str]] = []
+    for part in _SINGLE:
+        kind, _, variant = part.partition(":")
+        for column, column_kind in prepared.kinds.items():
+            name = f"{column}:{variant}" if variant else column
+            if column_kind == kind and name in prepared.features:
+                keys.append([name])
+    for parts in _COMBINED:
+        names = [_feature_for(prepared, part) for part in parts]
+        if all(names):
+            keys.append([name for name in names if name])
+    return keys
+
+
+def key_codes(prepared: Prepared, key: list[str]) -> IntArray:
+    """Combine features into one integer code per record, ``-1`` if any part is missing.
+
+    Args:
+        prepared: The standardised features.
+        key: Feature names.
+
+    Returns:
+        Codes.
+    """
+    codes = prepared.features[key[0]].codes.copy()
+    for name in key[1:]:
+        feature = prepared.features[name]
+        both = (codes >= 0) & feature.present
+        combined = np.where(both, codes * (len(feature.values) + 1) + feature.codes, -1)
+        codes = np.where(both, pd.factorize(combined)[0], -1).astype(np.int64)
+    return codes
+
+
+def _block_pairs(codes: IntArray, max_block: int) -> tuple[IntArray, IntArray, int]:
+    """All pairs within blocks of equal code; returns (left, right, skipped blocks)."""
+    members = np.flatnonzero(codes >= 0)
+    order = members[np.argsort(codes[members], kind="stable")]
+    if len(order) < 2:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, 0
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    lefts: list[IntArray] = []
+    rights: list[IntArray] = []
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_block)]):
+        first, second = np.triu_indices(int(size), 1)
+        block_starts = starts[sizes == size]
+        step = max(1, _CHUNK // len(first))
+        for begin in range(0, len(block_starts), step):
+            chunk = block_starts[begin : begin + step, None]
+            lefts.append(order[(chunk + first).ravel()])
+            rights.append(order[(chunk + second).ravel()])
+    skipped = int(np.count_nonzero(sizes > max_block))
+    if not lefts:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, skipped
+    return np.concatenate(lefts), np.concatenate(rights), skipped
+
+
+def candidate_pairs(
+    prepared: Prepared,
+    keys: list[list[str]],
+    *,
+    max_block_size: int,
+    sources: IntArray | None = None,
+    within_sources: bool = True,
+) -> tuple[IntArray, IntArray, IntArray, BlockingStats]:
+    """Union of the pairs of every key, each pair once with ``left < right``.
+
+    Args:
+        prepared: The standardised features.
+        keys: Blocking keys (feature names).
+        max_block_size: Larger blocks are skipped.
+        sources: Source code per record, for linkage.
+        within_sources: With ``sources``, also keep pairs of one source.
+
+    Returns:
+        Left and right record indices, a bit mask per pair of the keys (by position in
+        ``keys``, at most 62) that produced it, and the statistics.
+    """
+    size = prepared.size
+    stats = BlockingStats()
+    encoded: list[IntArray] = []
+    bits: list[IntArray] = []
+    for number, key in enumerate(keys[:62]):
+        left, right, skipped = _block_pairs(key_codes(prepared, key), max_block_size)
+        if sources is not None and not within_sources:
+            keep = sources[left] != sources[right]
+            left, right = left[keep], right[keep]
+        name = "+".join(key)
+        stats.keys[name] = len(left)
+        stats.skipped_blocks[name] = skipped
+        stats.key_names.append(name)
+        encoded.append(np.minimum(left, right) * size + np.maximum(left, right))
+        bits.append(np.full(len(left), 1 << number, dtype=np.int64))
+    pairs, masks = _union(encoded, bits)
+    stats.candidate_pairs = len(pairs)
+    stats.possible_pairs = _possible(size, sources, within_sources)
+    stats.reduction_ratio = 1.0 - len(pairs) / max(stats.possible_pairs, 1)
+    return pairs // size, pairs % size, masks, stats
+
+
+def _union(encoded: list[IntArray], bits: list[IntArray]) -> tuple[IntArray, IntArray]:
+    """Distinct encoded pairs and the OR of the key bits of each."""
+    every = np.concatenate(encoded) if encoded else np.empty(0, dtype=np.int64)
+    if not len(every):
+        return every, every.copy()
+    order = np.argsort(every, kind="stable")
+    every = every[order]
+    starts = np.flatnonzero(np.r_[True, every[1:] != every[:-1]])
+    masks = np.bitwise_or.reduceat(np.concatenate(bits)[order], starts)
+    return every[starts], masks
+
+
+def _possible(size: int, sources: IntArray | None, within_sources: bool) -> int:
+    if sources is None or within_sources:
+        return size * (size - 1) // 2
+    counts = np.bincount(sources).astype(np.float64)
+    return int((counts.sum() ** 2 - (counts**2).sum()) // 2)

@@ -1,0 +1,278 @@
+"""Comparison levels per column type, computed over whole arrays of pairs.
+
+A comparison maps each candidate pair to a level: ``0`` missing (either side empty;
+neutral in the model), ``1`` different, then ascending agreement up to exact. Fuzzy
+scores come from rapidfuzz ``cpdist`` (multi-threaded) over the *distinct* value pairs
+only, so a frequent pair such as two spellings of one city is scored once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.process import cpdist
+
+from dedupe.engine.prepare import Prepared
+
+__all__ = ["Comparison", "Level", "auto_comparisons", "compare", "level_matrix"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+_CHUNK = 250_000
+
+
+@dataclass(frozen=True)
+class Level:
+    """One agreement level: a test that must hold.
+
+    Attributes:
+        label: Shown in explanations.
+        test: ``exact`` (equal values), ``same`` (equal, both-missing counts as equal),
+            ``jw`` (Jaro-Winkler ≥ threshold on any of the features), ``lev``
+            (Levenshtein distance ≤ threshold), ``swap`` (day and month swapped in an
+            ISO date) or ``initial`` (one side is the other's initial).
+        features: Features the test reads.
+        threshold: For ``jw`` and ``lev``.
+    """
+
+    label: str
+    test: str
+    features: tuple[str, ...]
+    threshold: float = 0.0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A field comparison: levels from weakest to strongest agreement.
+
+    Attributes:
+        name: Shown in explanations and stats.
+        presence: Feature whose absence on either side makes the level "missing".
+        levels: Agreement levels above "different", weakest first.
+        term_frequency: Feature whose value frequency adjusts the top (exact) level.
+        any_of: Feature at least one side must have, else the level is "missing" (a
+            branch site: two plain company names say nothing about sites).
+        redundant_with: Features that, present on both sides, make this comparison
+            "missing": a whole-name column next to first/last-name columns would count
+            the same evidence twice.
+        guard: A hard rule rather than evidence: disagreement rules the pair out,
+            agreement adds nothing (two sites of one company are distinct records).
+    """
+
+    name: str
+    presence: str
+    levels: tuple[Level, ...]
+    term_frequency: str | None = None
+    any_of: str | None = None
+    redundant_with: tuple[str, ...] = ()
+    guard: bool = False
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Level labels by level number."""
+        return ("missing", "different", *(level.label for level in self.levels))
+
+
+def _fuzzy_levels(column: str, variants: tuple[str, ...], bands: tuple[float, ...]) -> list[Level]:
+    features = (column, *variants)
+    return [Level(f"jw>={band:.2f}", "jw", features, band) for band in bands]
+
+
+def _for_column(
+    column: str, kind: str, available: set[str], name_parts: tuple[str, ...]
+) -> list[Comparison]:
+    sorted_variant = f"{column}:sorted"
+    variants = (sorted_variant,) if sorted_variant in available else ()
+    exact = Level("exact", "exact", (column,))
+    words = [Level("same words", "exact", variants)] if variants else []
+    if kind in ("company_name", "person_name"):
+        # Jaro-Winkler on the written order only: on sorted words a shared first word
+        # ("bristol depot ...") earns the prefix bonus.
+        levels = [*_fuzzy_levels(column, (), (0.80, 0.88, 0.95)), *words, exact]
+        out = [
+            Comparison(
+                column, column, tuple(levels), term_frequency=column, redundant_with=name_parts
+            )
+        ]
+        if f"{column}:site" in available:
+            site_feature = f"{column}:site"
+            site = Level("same site", "same", (site_feature,))
+            out.append(Comparison(site_feature, column, (site,), any_of=site_feature, guard=True))
+        return out
+    if kind in ("full_address", "text", "product_name"):
+        levels = [*_fuzzy_levels(column, variants, (0.80, 0.90)), *words, exact]
+        return [Comparison(column, column, tuple(levels))]
+    if kind == "first_name":
+        initial = Level("initial", "initial", (column,))
+        fuzzy = _fuzzy_levels(column, (), (0.80, 0.92))
+        return [Comparison(column, column, (initial, *fuzzy, exact), term_frequency=column)]
+    if kind == "last_name":
+        fuzzy = _fuzzy_levels(column, (), (0.80, 0.92))
+        return [Comparison(column, column, (*fuzzy, exact), term_frequency=column)]
+    if kind == "street":
+        return [Comparison(column, column, (*_fuzzy_levels(column, (), (0.80, 0.92)), exact))]
+    if kind == "city":
+        fuzzy = _fuzzy_levels(column, (), (0.90,))
+        return [Comparison(column, column, (*fuzzy, exact), term_frequency=column)]
+    if kind in ("postcode", "phone", "tax_id", "product_code"):
+        return [Comparison(column, column, (Level("1 edit", "lev", (column,), 1), exact))]
+    if kind == "email":
+        local = f"{column}:local"
+        mail = (
+            Level("local part 1 edit", "lev", (local,), 1),
+            Level("same local part", "exact", (local,)),
+            exact,
+        )
+        return [Comparison(column, column, mail)]
+    if kind == "date_of_birth":
+        close = (Level("1 edit", "lev", (column,), 1), Level("day/month swap", "swap", (column,)))
+        return [Comparison(column, column, (*close, exact))]
+    return [Comparison(column, column, (exact,))]
+
+
+def auto_comparisons(prepared: Prepared) -> list[Comparison]:
+    """Choose comparisons from the column types.
+
+    Args:
+        prepared: The standardised features.
+
+    Returns:
+        One or more comparisons per compared column.
+    """
+    available = set(prepared.features)
+    name_parts = tuple(
+        column for column, kind in prepared.kinds.items() if kind in ("first_name", "last_name")
+    )
+    out: list[Comparison] = []
+    for column, kind in prepared.kinds.items():
+        out.extend(_for_column(column, kind, available, name_parts))
+    return out
+
+
+def _pair_scores(
+    prepared: Prepared, feature_name: str, left: IntArray, right: IntArray, test: str
+) -> FloatArray:
+    """Score of one test on each pair, computed once per distinct value pair."""
+    feature = prepared.features[feature_name]
+    first, second = feature.codes[left], feature.codes[right]
+    if test == "same":
+        return (first == second).astype(np.float64)
+    both = (first >= 0) & (second >= 0)
+    if test == "exact":
+        return (both & (first == second)).astype(np.float64)
+    scores = np.full(len(left), -np.inf if test == "lev" else 0.0)
+    width = len(feature.values) + 1
+    distinct, inverse = np.unique(first[both] * width + second[both], return_inverse=True)
+    values_a = feature.values[distinct // width]
+    values_b = feature.values[distinct % width]
+    if test == "jw":
+        result = cpdist(
+            list(values_a), list(values_b), scorer=JaroWinkler.normalized_similarity, workers=-1
+        ).astype(np.float64)
+    elif test == "lev":
+        result = -cpdist(
+            list(values_a), list(values_b), scorer=Levenshtein.distance, workers=-1
+        ).astype(np.float64)
+    elif test == "swap":
+        swapped = pd.Series(values_a, dtype=object).str.replace(
+            r"^(\d{4})-(\d{2})-(\d{2})$", r"\1-\3-\2", regex=True
+        )
+        result = (swapped.to_numpy(dtype=object) == values_b).astype(np.float64)
+    elif test == "initial":
+        result = np.array(
+            [
+                (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
+                for a, b in zip(values_a, values_b, strict=True)
+            ],
+            dtype=np.float64,
+        )
+    else:
+        raise ValueError(f"unknown test {test!r}")
+    scores[both] = result[inverse]
+    return scores
+
+
+_Cache = dict[tuple[str, str], FloatArray]
+
+
+def _holds(
+    prepared: Prepared, level: Level, left: IntArray, right: IntArray, cache: _Cache
+) -> npt.NDArray[np.bool_]:
+    held = np.zeros(len(left), dtype=bool)
+    for name in level.features:
+        if (name, level.test) not in cache:
+            cache[name, level.test] = _pair_scores(prepared, name, left, right, level.test)
+        scores = cache[name, level.test]
+        if level.test == "jw":
+            held |= scores >= level.threshold
+        elif level.test == "lev":
+            held |= scores >= -level.threshold
+        else:
+            held |= scores > 0
+    return held
+
+
+def compare(
+    prepared: Prepared, comparison: Comparison, left: IntArray, right: IntArray
+) -> npt.NDArray[np.int8]:
+    """Level of one comparison for every pair.
+
+    Args:
+        prepared: The standardised features.
+        comparison: The comparison.
+        left: Left record index per pair.
+        right: Right record index per pair.
+
+    Returns:
+        Level per pair (``0`` missing, ``1`` different, higher = closer).
+    """
+    presence = prepared.features[comparison.presence]
+    present = presence.present[left] & presence.present[right]
+    if comparison.any_of is not None:
+        either = prepared.features[comparison.any_of].present
+        present &= either[left] | either[right]
+    for name in comparison.redundant_with:
+        part = prepared.features[name].present
+        present &= ~(part[left] & part[right])
+    levels = np.where(present, 1, 0).astype(np.int8)
+    todo = np.flatnonzero(present)
+    # Strongest level first: a pair that reached a level is not tested against weaker
+    # ones. Scores are cached per (feature, test) over the pairs still open, so fuzzy
+    # bands of one comparison share a single cpdist call.
+    cache: _Cache = {}
+    for number in range(len(comparison.levels) + 1, 1, -1):
+        if not len(todo):
+            break
+        level = comparison.levels[number - 2]
+        held = _holds(prepared, level, left[todo], right[todo], cache)
+        levels[todo[held]] = number
+        cache = {key: scores[~held] for key, scores in cache.items()}
+        todo = todo[~held]
+    return levels
+
+
+def level_matrix(
+    prepared: Prepared, comparisons: list[Comparison], left: IntArray, right: IntArray
+) -> npt.NDArray[np.int8]:
+    """Levels of every comparison, one column per comparison.
+
+    Args:
+        prepared: The standardised features.
+        comparisons: The comparisons.
+        left: Left record index per pair.
+        right: Right record index per pair.
+
+    Returns:
+        ``(pairs, comparisons)`` int8 matrix.
+    """
+    out = np.empty((len(left), len(comparisons)), dtype=np.int8)
+    # Chunks bound the temporary arrays (codes, scores, distinct value pairs) per call.
+    for begin in range(0, len(left), _CHUNK):
+        part = slice(begin, begin + _CHUNK)
+        for index, comparison in enumerate(comparisons):
+            out[part, index] = compare(prepared, comparison, left[part], right[part])
+    return out

@@ -1,0 +1,344 @@
+"""The engine end to end: prepare, block, compare, estimate, score, cluster."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from dedupe.engine.blocking import auto_keys, candidate_pairs
+from dedupe.engine.clustering import cluster
+from dedupe.engine.comparisons import Comparison, auto_comparisons, level_matrix
+from dedupe.engine.config import ConfigError, EngineConfig, Thresholds
+from dedupe.engine.explain import explain
+from dedupe.engine.fellegi_sunter import (
+    Model,
+    encode_patterns,
+    estimate_by_key,
+    estimate_prior,
+    frequencies,
+    refine,
+)
+from dedupe.engine.prepare import Prepared, prepare
+
+__all__ = ["EngineResult", "deduplicate"]
+
+resource: ModuleType | None
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows has no resource module
+    resource = None
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+Progress = Callable[[str], None]
+
+
+@dataclass
+class EngineResult:
+    """What a run produced.
+
+    Attributes:
+        clusters: Record id → cluster id (the id of the cluster's first record).
+        pairs: Scored pairs at or above the review threshold: ``left_id``,
+            ``right_id``, ``match_weight``, ``probability``, ``decision`` (``match``
+            or ``review``), plus each comparison's level and weight.
+        stats: Counts, timings and the estimated parameters.
+        model: The estimated Fellegi–Sunter model.
+        comparisons: The comparisons used, in explanation order.
+    """
+
+    clusters: pd.Series
+    pairs: pd.DataFrame
+    stats: dict[str, Any] = field(default_factory=dict)
+    model: Model | None = None
+    comparisons: list[Comparison] = field(default_factory=list)
+
+
+def _peak_rss_mb() -> int:
+    if resource is None:  # pragma: no cover - Windows
+        return 0
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+
+def _random_pairs(
+    size: int, count: int, seed: int, sources: IntArray | None, within: bool
+) -> tuple[IntArray, IntArray]:
+    rng = np.random.default_rng(seed)
+    left = rng.integers(0, size, count, dtype=np.int64)
+    right = rng.integers(0, size, count, dtype=np.int64)
+    keep = left != right
+    if sources is not None and not within:
+        keep &= sources[left] != sources[right]
+    return left[keep], right[keep]
+
+
+def _tf_adjustments(
+    prepared: Prepared,
+    comparisons: list[Comparison],
+    model: Model,
+    levels: npt.NDArray[np.int8],
+    left: IntArray,
+) -> FloatArray:
+    """log2(u / tf(value)) on exact agreements: a rare shared value is stronger evidence.
+
+    Returns:
+        ``(pairs, comparisons)`` adjustments; call it on the pairs you keep, since the
+        full matrix would be eight bytes per pair and comparison.
+    """
+    out = np.zeros(levels.shape, dtype=np.float64)
+    for index, comparison in enumerate(comparisons):
+        if comparison.term_frequency is None:
+            continue
+        feature = prepared.features[comparison.term_frequency]
+        top = len(comparison.labels) - 1
+        exact = np.flatnonzero(levels[:, index] == top)
+        total = max(int(feature.counts.sum()), 1)
+        share = np.maximum(feature.counts[feature.codes[left[exact]]] / total, 1.0 / total)
+        out[exact, index] = np.log2(model.u_random[index][top] / share)
+    return out
+
+
+def _total_adjustment(
+    prepared: Prepared,
+    comparisons: list[Comparison],
+    model: Model,
+    levels: npt.NDArray[np.int8],
+    left: IntArray,
+) -> FloatArray:
+    total = np.zeros(len(levels))
+    chunk = 1_000_000
+    for begin in range(0, len(levels), chunk):
+        part = slice(begin, begin + chunk)
+        total[part] = _tf_adjustments(prepared, comparisons, model, levels[part], left[part]).sum(
+            axis=1
+        )
+    return total
+
+
+def _labelled_levels(
+    labels: pd.DataFrame,
+    ids: pd.Index,
+    prepared: Prepared,
+    comparisons: list[Comparison],
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+    left = ids.get_indexer(labels["left_id"].astype(str))
+    right = ids.get_indexer(labels["right_id"].astype(str))
+    known = (left >= 0) & (right >= 0)
+    matrix = level_matrix(prepared, comparisons, left[known], right[known])
+    return matrix, labels["is_match"].to_numpy(dtype=bool)[known]
+
+
+_GUARD_WEIGHT = -40.0
+
+
+def _guards(comparisons: list[Comparison]) -> dict[int, FloatArray]:
+    out = {}
+    for index, comparison in enumerate(comparisons):
+        if comparison.guard:
+            weights = np.zeros(len(comparison.labels))
+            weights[1] = _GUARD_WEIGHT
+            out[index] = weights
+    return out
+
+
+def _column(feature: str) -> str:
+    return feature.split(":", 1)[0]
+
+
+def _blocked_comparisons(key: list[str], comparisons: list[Comparison]) -> set[int]:
+    """Comparisons reading a column the key blocks on."""
+    columns = {_column(name) for name in key}
+    return {
+        index
+        for index, comparison in enumerate(comparisons)
+        if _column(comparison.presence) in columns
+        or any(_column(name) in columns for level in comparison.levels for name in level.features)
+    }
+
+
+def _keys(config: EngineConfig, prepared: Prepared) -> list[list[str]]:
+    return config.blocking if config.blocking else auto_keys(prepared)
+
+
+def _estimate(
+    prepared: Prepared,
+    comparisons: list[Comparison],
+    levels: npt.NDArray[np.int8],
+    masks: IntArray,
+    keys: list[list[str]],
+    possible_pairs: int,
+    *,
+    config: EngineConfig,
+    sources: IntArray | None,
+    labelled: tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]] | None,
+) -> tuple[Model, int]:
+    """u from random pairs, m per key, prior, refinement; returns the model and patterns."""
+    sizes = [len(comparison.labels) for comparison in comparisons]
+    random_left, random_right = _random_pairs(
+        prepared.size, config.u_sample_pairs, config.seed, sources, config.dedupe_within_sources
+    )
+    u_random = frequencies(level_matrix(prepared, comparisons, random_left, random_right), sizes)
+    model = estimate_by_key(
+        levels,
+        masks,
+        [_blocked_comparisons(key, comparisons) for key in keys],
+        sizes,
+        u_random,
+        labelled=labelled,
+        iterations=config.em_iterations,
+        seed=config.seed,
+    )
+    model.overrides = _guards(comparisons)
+    patterns, counts, _ = encode_patterns(levels, sizes)
+    model.prior = estimate_prior(patterns, counts, model, possible_pairs)
+    return refine(patterns, counts, model, possible_pairs), len(patterns)
+
+
+def _scored_pairs(
+    prepared: Prepared,
+    comparisons: list[Comparison],
+    model: Model,
+    levels: npt.NDArray[np.int8],
+    pair: tuple[IntArray, IntArray],
+    weight: FloatArray,
+    ids: pd.Index,
+    thresholds: Thresholds,
+) -> pd.DataFrame:
+    """Pairs at or above the review threshold, with decisions and explanations."""
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))
+    kept = np.flatnonzero(probability >= thresholds.review)
+    left, right = pair[0][kept], pair[1][kept]
+    adjustments = _tf_adjustments(prepared, comparisons, model, levels[kept], left)
+    pairs = pd.DataFrame(
+        {
+            "left_id": ids.to_numpy()[left],
+            "right_id": ids.to_numpy()[right],
+            "match_weight": np.round(weight[kept], 3),
+            "probability": probability[kept],
+            "decision": np.where(probability[kept] >= thresholds.match, "match", "review"),
+        }
+    )
+    return pd.concat([pairs, explain(comparisons, model, levels[kept], adjustments)], axis=1)
+
+
+def _parameters(comparisons: list[Comparison], model: Model) -> dict[str, Any]:
+    return {
+        comparison.name: {
+            label: {"m": round(float(m), 5), "u": round(float(u), 6)}
+            for label, m, u in zip(comparison.labels[1:], mm[1:], uu[1:], strict=True)
+        }
+        for comparison, mm, uu in zip(comparisons, model.m, model.u, strict=True)
+    }
+
+
+def deduplicate(
+    frame: pd.DataFrame,
+    config: EngineConfig,
+    *,
+    labels: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> EngineResult:
+    """Deduplicate (or link, with a source column) the records of a frame.
+
+    Args:
+        frame: One row per record; values as strings, ``""`` or NA for missing.
+        config: What each column is, plus overrides.
+        labels: Optional labelled pairs (``left_id``, ``right_id``, ``is_match``) that
+            refine the estimates.
+        progress: Called with a line per finished phase.
+
+    Returns:
+        The clusters, the scored pairs with explanations and the statistics.
+
+    Raises:
+        ConfigError: When configured columns are missing or record ids repeat.
+    """
+    say = progress or (lambda _line: None)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def phase(name: str, line: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+        say(f"{name}: {line} ({timings[name]:.1f} s, peak RSS {_peak_rss_mb():,} MB)")
+
+    config.check_columns([str(column) for column in frame.columns])
+    ids = pd.Index(frame[config.id_column].astype(str))
+    if ids.has_duplicates:
+        repeated = ids[ids.duplicated()].unique()[:5].tolist()
+        raise ConfigError([f"id_column: {config.id_column!r} has repeated ids, e.g. {repeated}"])
+    size = len(frame)
+    sources: IntArray | None = None
+    if config.source_column:
+        sources = pd.factorize(frame[config.source_column].astype(str))[0].astype(np.int64)
+    prepared = prepare(frame, config.compared, parallel=config.parallel)
+    # From here on only the features are needed; when the caller passed the frame
+    # without keeping a reference (as the command does), its memory is freed now.
+    del frame
+    phase("prepare", f"{size:,} records, {len(prepared.features)} features")
+
+    keys = _keys(config, prepared)
+    left, right, masks, blocking = candidate_pairs(
+        prepared,
+        keys,
+        max_block_size=config.max_block_size,
+        sources=sources,
+        within_sources=config.dedupe_within_sources,
+    )
+    phase(
+        "blocking",
+        f"{blocking.candidate_pairs:,} candidate pairs, reduction ratio "
+        f"{blocking.reduction_ratio:.6f}",
+    )
+
+    comparisons = auto_comparisons(prepared)
+    levels = level_matrix(prepared, comparisons, left, right)
+    phase("compare", f"{len(comparisons)} comparisons")
+
+    labelled = None if labels is None else _labelled_levels(labels, ids, prepared, comparisons)
+    model, patterns = _estimate(
+        prepared,
+        comparisons,
+        levels,
+        masks,
+        keys,
+        blocking.possible_pairs,
+        config=config,
+        sources=sources,
+        labelled=labelled,
+    )
+    phase("estimate", f"{patterns:,} patterns, {model.iterations} EM iterations")
+
+    weight = model.match_weight(levels) + _total_adjustment(
+        prepared, comparisons, model, levels, left
+    )
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))
+    thresholds = config.thresholds
+    record_labels, clustering = cluster(
+        size, left, right, probability, match=thresholds.match, cannot_link=thresholds.cannot_link
+    )
+    phase("cluster", f"{clustering.clusters:,} clusters, {clustering.blocked} joins refused")
+
+    pairs = _scored_pairs(
+        prepared, comparisons, model, levels, (left, right), weight, ids, config.thresholds
+    )
+    clusters = pd.Series(ids.to_numpy()[record_labels], index=ids, name="cluster_id")
+    clusters.index.name = "record_id"
+    stats: dict[str, Any] = {
+        "records": size,
+        "blocking": vars(blocking),
+        "clustering": vars(clustering),
+        "prior": model.prior,
+        "parameters": _parameters(comparisons, model),
+        "timings": timings,
+    }
+    return EngineResult(clusters, pairs, stats, model, comparisons)

@@ -1,0 +1,48 @@
+"""Standardisation per column type over distinct values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dedupe.engine.prepare import prepare, standardise_column
+
+
+def test_company_names_fold_legal_forms_and_width() -> None:
+    series = pd.Series(["ACME GmbH", "Acme Gesellschaft mit beschränkter Haftung", "", "ＡＣＭＥ"])
+    feature = standardise_column(series, "company_name")[""]
+    assert feature.codes[0] == feature.codes[1] == feature.codes[3]
+    assert feature.codes[2] == -1
+    assert list(feature.values) == ["acme"]
+    assert list(feature.counts) == [3]
+
+
+def test_each_distinct_value_standardised_once() -> None:
+    series = pd.Series(["+49 30 1234567"] * 1000 + ["030 1234567", None])
+    feature = standardise_column(series, "phone")[""]
+    assert len(feature.values) == 1
+    assert (feature.codes[:1001] == 0).all()
+    assert feature.codes[1001] == -1
+
+
+def test_dates_become_iso_and_names_fold_umlaut_spellings() -> None:
+    dates = standardise_column(pd.Series(["1980-02-01", "not a date", ""]), "date_of_birth")[""]
+    assert dates.strings().tolist() == ["1980-02-01", "", ""]
+    last = standardise_column(pd.Series(["TRÖST", "Troest"]), "last_name")[""]
+    assert last.codes[0] == last.codes[1]
+
+
+def test_prepare_builds_variants() -> None:
+    frame = pd.DataFrame(
+        {
+            "name": ["Acme Pumps Ltd - Leeds Plant", "Pumps Acme Limited"],
+            "mail": ["Info@Acme.co.uk", "sales@acme.co.uk"],
+        }
+    )
+    prepared = prepare(frame, {"name": "company_name", "mail": "email"})
+    assert {"name", "name:sorted", "name:site", "name:first", "mail", "mail:local"} <= set(
+        prepared.features
+    )
+    assert prepared.features["name:site"].strings().tolist() == ["leeds", ""]
+    assert prepared.features["mail:local"].strings().tolist() == ["info", "sales"]
+    assert np.array_equal(prepared.features["mail"].codes, [0, 1])
