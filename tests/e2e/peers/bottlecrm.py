@@ -227,31 +227,14 @@ def status(run_dir: Path = RUN_DIR) -> dict[str, Any] | None:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI: ``python -m tests.e2e.peers.bottlecrm start|stop|status|init``."""
-    command = (argv if argv is not None else sys.argv[1:] or ["status"])[0]
-    if command == "init":
-        ensure_snapshot()
-    elif command == "start":
-        started = time.monotonic()
-        server = start()
-        print(
-            json.dumps(
-                {
-                    **asdict(server),
-                    "run_dir": str(server.run_dir),
-                    "seconds": round(time.monotonic() - started, 2),
-                }
-            )
-        )
-    elif command == "stop":
-        print("stopped" if common.stop_process(RUN_DIR / "gunicorn.pid") else "not running")
-    elif command == "status":
-        info = status()
-        print(json.dumps(info) if info else "not running")
-        return 0 if info else 3
-    else:
-        print(f"usage: python -m tests.e2e.peers.bottlecrm start|stop|status|init; not {command!r}")
-        return 2
-    return 0
+    return common.peer_cli(
+        "bottlecrm",
+        argv if argv is not None else sys.argv[1:],
+        init=ensure_snapshot,
+        start=start,
+        pid_file=RUN_DIR / "gunicorn.pid",
+        status=status,
+    )
 
 
 if __name__ == "__main__":

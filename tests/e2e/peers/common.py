@@ -18,8 +18,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -328,3 +329,49 @@ def restore(snapshot_file: Path, db_file: Path) -> None:
         extra.unlink(missing_ok=True)
     db_file.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(snapshot_file, db_file)
+
+
+def peer_cli(
+    name: str,
+    argv: Sequence[str],
+    *,
+    init: Any,
+    start: Any,
+    pid_file: Path,
+    status: Any,
+) -> int:
+    """Run ``python -m tests.e2e.peers.<name> start|stop|status|init`` for one peer.
+
+    Args:
+        name: The peer module's name, for the usage line.
+        argv: The command line after the module name (empty means ``status``).
+        init: Builds the venv and snapshot.
+        start: Starts the server and returns its (dataclass) description.
+        pid_file: Where the running server's pid is recorded.
+        status: Returns a dict describing the running server, or None.
+    """
+    command = (list(argv) or ["status"])[0]
+    if command == "init":
+        init()
+    elif command == "start":
+        started = time.monotonic()
+        server = start()
+        print(
+            json.dumps(
+                {
+                    **asdict(server),
+                    "run_dir": str(server.run_dir),
+                    "seconds": round(time.monotonic() - started, 2),
+                }
+            )
+        )
+    elif command == "stop":
+        print("stopped" if stop_process(pid_file) else "not running")
+    elif command == "status":
+        info = status()
+        print(json.dumps(info) if info else "not running")
+        return 0 if info else 3
+    else:
+        print(f"usage: python -m tests.e2e.peers.{name} start|stop|status|init; not {command!r}")
+        return 2
+    return 0
