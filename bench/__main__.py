@@ -40,7 +40,7 @@ print(json.dumps(out))
 
 
 def _scores(folder: Path, entity: str, store_url: str) -> dict[str, float]:
-    from dedupe.evaluate import pairwise_scores
+    from dedupe.evaluate import golden_clusters, pairwise_scores
     from store.database import open_store
     from store.golden import load_xrefs
 
@@ -54,12 +54,7 @@ def _scores(folder: Path, entity: str, store_url: str) -> dict[str, float]:
     with engine.connect() as connection:
         links = load_xrefs(connection, entity)
     engine.dispose()
-    clusters: dict[str, list[str]] = {}
-    for (system, source_id), golden_id in links.items():
-        key = f"{system}/{entity}/{source_id}"
-        if key in truth:
-            clusters.setdefault(golden_id, []).append(key)
-    s = pairwise_scores(clusters.values(), truth)
+    s = pairwise_scores(golden_clusters(links, entity).values(), truth)
     return {"precision": round(s.precision, 4), "recall": round(s.recall, 4), "f1": round(s.f1, 4)}
 
 

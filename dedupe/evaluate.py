@@ -68,3 +68,14 @@ def pairwise_scores(clusters: Iterable[Iterable[str]], truth: Mapping[str, str])
         predicted_pairs=predicted,
         true_pairs=true_pairs,
     )
+
+
+def golden_clusters(links: Mapping[tuple[str, str], str], entity: str) -> dict[str, list[str]]:
+    """Group cross-references ``(system, source_id) -> golden id`` into clusters of keys.
+
+    Keys are ``system/entity/source_id``, as :func:`pairwise_scores` expects them.
+    """
+    clusters: dict[str, list[str]] = {}
+    for (system, source_id), golden_id in sorted(links.items()):
+        clusters.setdefault(golden_id, []).append(f"{system}/{entity}/{source_id}")
+    return clusters

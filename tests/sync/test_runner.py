@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from dedupe.evaluate import pairwise_scores
+from dedupe.evaluate import golden_clusters, pairwise_scores
 from store.golden import load_active_golden, load_xrefs
 from store.schema import quarantine
 from sync.context import SyncContext
@@ -122,12 +122,7 @@ def test_customer_matching_precision_on_truth(synced):
     }
     with ctx.engine.connect() as c:
         xrefs = load_xrefs(c, "customer")
-    clusters: dict[str, list[str]] = {}
-    for (system, sid), gid in xrefs.items():
-        key = f"{system}/customer/{sid}"
-        if key in truth:
-            clusters.setdefault(gid, []).append(key)
-    scores = pairwise_scores(clusters.values(), truth)
+    scores = pairwise_scores(golden_clusters(xrefs, "customer").values(), truth)
     assert scores.precision >= 0.95, scores
 
 
