@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -24,6 +25,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, OperationalError, SQLAlchemyError
 
 from connectors.base import PullWindow, PushResult, PushRow, RawRecord, SourceStats
@@ -78,7 +80,16 @@ class SqlConnector:
     def engine(self) -> Engine:
         """The SQLAlchemy engine, created on first use."""
         if self._engine is None:
-            self._engine = create_engine(self.config.url.get_secret_value(), pool_pre_ping=True)
+            url = make_url(self.config.url.get_secret_value())
+            database = url.database or ""
+            # SQLite would silently create an empty file: a missing system must fail.
+            if (
+                url.get_backend_name() == "sqlite"
+                and database not in ("", ":memory:")
+                and not Path(database).is_file()
+            ):
+                raise FatalError(self.system, f"SQLite database {database} does not exist")
+            self._engine = create_engine(url, pool_pre_ping=True)
         return self._engine
 
     def _table(self, name: str) -> Table:

@@ -82,3 +82,23 @@ def test_dedupe_config_errors_name_the_key(tmp_path, capsys):
     code = main(["dedupe", str(records), "--config", str(config), "--out", str(tmp_path / "o")])
     assert code == 2
     assert "columns.name" in capsys.readouterr().err
+
+
+def test_a_missing_source_table_fails_the_run_with_a_one_line_cause(tmp_path, capsys):
+    config = write_sandbox_config(tmp_path, companies=20)
+    (tmp_path / "sandbox" / "erp.db").unlink()  # the ERP database is gone
+    assert main(["-q", "--config", str(config), "run", "customer"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("crmsync: FatalError: sandbox_erp: SQLite database")
+    assert err[-1].endswith("does not exist")
+    assert not (tmp_path / "sandbox" / "erp.db").exists()  # not silently re-created
+
+    from store.runs import last_run
+    from sync.context import SyncContext
+
+    ctx = SyncContext.open(config)
+    with ctx.engine.connect() as c:
+        run = last_run(c, "customer")
+    ctx.close()
+    assert run is not None and run["status"] == "failed"
+    assert "\n" not in run["cause"] and "erp.db does not exist" in run["cause"]
