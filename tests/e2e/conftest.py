@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from typing import NoReturn
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NoReturn, Protocol, TypeVar
 
 import pytest
 
@@ -44,6 +45,37 @@ def _fail(peer: str, exc: BaseException) -> NoReturn:
     pytest.fail(f"{peer} peer could not be set up: {first}", pytrace=False)
 
 
+class _Server(Protocol):
+    url: str
+    pid: int
+
+    def stop(self) -> None: ...
+
+
+ServerT = TypeVar("ServerT", bound=_Server)
+
+
+def _serve(label: str, start: Callable[[Path], ServerT], folder: Path) -> Iterator[ServerT]:
+    """Start one peer (or skip / fail with one line), yield it, stop it at the end."""
+    if not E2E:
+        pytest.skip("end-to-end test against real peers: set CRMSYNC_E2E=1")
+    started = time.monotonic()
+    try:
+        server = start(folder)
+    except (common.PeerError, OSError, ValueError, KeyError) as exc:
+        cause: BaseException | None = exc
+    else:
+        cause = None
+    if cause is not None:
+        _fail(label, cause)
+    common.log(f"{label} up at {server.url} in {time.monotonic() - started:.1f} s")
+    try:
+        yield server
+    finally:
+        common.log(f"{label} RSS at teardown: {common.group_rss_mb(server.pid):.0f} MB")
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def tryton_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tryton.TrytonServer]:
     """A running Tryton 8.2 on 127.0.0.1 with the minimal accounting set-up.
@@ -52,25 +84,7 @@ def tryton_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tryton.T
         :class:`~tests.e2e.peers.tryton.TrytonServer` (``url``, ``database``, ``login``,
         ``password``; ``client()`` returns a logged-in JSON-RPC client).
     """
-    if not E2E:
-        pytest.skip("end-to-end test against real peers: set CRMSYNC_E2E=1")
-    started = time.monotonic()
-    try:
-        server = tryton.start(tmp_path_factory.mktemp("tryton"))
-    except (common.PeerError, OSError, ValueError, KeyError) as exc:
-        cause: BaseException | None = exc
-    else:
-        cause = None
-    if cause is not None:
-        _fail("Tryton", cause)
-    common.log(f"Tryton up at {server.url} in {time.monotonic() - started:.1f} s")
-    try:
-        yield server
-    finally:
-        common.log(
-            f"{type(server).__name__} RSS at teardown: {common.group_rss_mb(server.pid):.0f} MB"
-        )
-        server.stop()
+    yield from _serve("Tryton", tryton.start, tmp_path_factory.mktemp("tryton"))
 
 
 @pytest.fixture(scope="session")
@@ -83,22 +97,4 @@ def bottlecrm_server(
         :class:`~tests.e2e.peers.bottlecrm.BottleCrmServer` (``url``, ``token``,
         ``org_id``, ``email``; ``client()`` returns an httpx client on ``/api/``).
     """
-    if not E2E:
-        pytest.skip("end-to-end test against real peers: set CRMSYNC_E2E=1")
-    started = time.monotonic()
-    try:
-        server = bottlecrm.start(tmp_path_factory.mktemp("bottlecrm"))
-    except (common.PeerError, OSError, ValueError, KeyError) as exc:
-        cause: BaseException | None = exc
-    else:
-        cause = None
-    if cause is not None:
-        _fail("BottleCRM", cause)
-    common.log(f"BottleCRM up at {server.url} in {time.monotonic() - started:.1f} s")
-    try:
-        yield server
-    finally:
-        common.log(
-            f"{type(server).__name__} RSS at teardown: {common.group_rss_mb(server.pid):.0f} MB"
-        )
-        server.stop()
+    yield from _serve("BottleCRM", bottlecrm.start, tmp_path_factory.mktemp("bottlecrm"))
