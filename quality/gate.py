@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from quality.batch_gates import BatchBlockedError, failure_ratio
+from quality.batch_gates import BatchBlockedError
 from quality.validation import RowFailure, SuiteOutcome, validate_records
 
-__all__ = ["BatchBlockedError", "RowFailure", "enforce_failure_ratio", "failed_keys", "validate"]
+__all__ = ["BatchBlockedError", "RowFailure", "failed_keys", "validate"]
 
 
 def validate(
@@ -29,10 +29,3 @@ def validate(
 def failed_keys(outcome: SuiteOutcome) -> set[tuple[str, str]]:
     """Return the (system, source_id) of every record that failed a rule."""
     return {(f.system, f.source_id) for f in outcome.failures}
-
-
-def enforce_failure_ratio(entity: str, failed: int, total: int, limit: float) -> None:
-    """Raise :class:`BatchBlockedError` when ``failed / total`` exceeds ``limit``."""
-    decision = failure_ratio(entity, failed, total, limit)
-    if not decision.passed:
-        raise BatchBlockedError(decision.cause)

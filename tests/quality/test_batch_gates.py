@@ -18,7 +18,7 @@ def test_failure_ratio_at_and_over_limit():
     assert failure_ratio("customer", 2, 10, 0.2).passed
     decision = failure_ratio("customer", 3, 10, 0.2)
     assert not decision.passed
-    assert decision.cause.startswith("failure_ratio (customer): 3 of 10")
+    assert decision.cause.startswith("failure_ratio (customer): 3 of 10 changed records failed")
 
 
 def test_schema_drift_names_missing_columns():

@@ -215,14 +215,11 @@ def start(run_dir: Path = RUN_DIR) -> BottleCrmServer:
 
 def status(run_dir: Path = RUN_DIR) -> dict[str, Any] | None:
     """Describe the server recorded in ``run_dir`` (with RSS), or None if not running."""
-    pid = common.read_pid(run_dir / "gunicorn.pid")
-    info_file = run_dir / "server.json"
-    if pid is None or not info_file.exists():
-        return None
-    info: dict[str, Any] = json.loads(info_file.read_text())
-    info["healthz"] = httpx.get(f"{info['url']}/healthz/", timeout=5).status_code
-    info["rss_mb"] = round(common.group_rss_mb(pid), 1)
-    return info
+    return common.describe_server(
+        run_dir,
+        "gunicorn.pid",
+        lambda url: {"healthz": httpx.get(f"{url}/healthz/", timeout=5).status_code},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -375,3 +375,17 @@ def peer_cli(
         print(f"usage: python -m tests.e2e.peers.{name} start|stop|status|init; not {command!r}")
         return 2
     return 0
+
+
+def describe_server(
+    run_dir: Path, pid_name: str, probe: Callable[[str], dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Describe the server recorded in ``run_dir`` (``probe(url)`` + RSS), or None if down."""
+    pid = read_pid(run_dir / pid_name)
+    info_file = run_dir / "server.json"
+    if pid is None or not info_file.exists():
+        return None
+    info: dict[str, Any] = json.loads(info_file.read_text())
+    info.update(probe(info["url"]))
+    info["rss_mb"] = round(group_rss_mb(pid), 1)
+    return info

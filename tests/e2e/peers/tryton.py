@@ -564,14 +564,9 @@ def start(run_dir: Path = RUN_DIR) -> TrytonServer:
 
 def status(run_dir: Path = RUN_DIR) -> dict[str, Any] | None:
     """Describe the server recorded in ``run_dir`` (with RSS), or None if not running."""
-    pid = common.read_pid(run_dir / "trytond.pid")
-    info_file = run_dir / "server.json"
-    if pid is None or not info_file.exists():
-        return None
-    info: dict[str, Any] = json.loads(info_file.read_text())
-    info["version"] = server_version(info["url"])
-    info["rss_mb"] = round(common.group_rss_mb(pid), 1)
-    return info
+    return common.describe_server(
+        run_dir, "trytond.pid", lambda url: {"version": server_version(url)}
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
