@@ -20,9 +20,18 @@ class RawRecord:
 
 @dataclass(frozen=True)
 class PullWindow:
-    """An incremental window: records changed at or after ``since`` (None: full scan)."""
+    """An incremental window on the (timestamp, key) cursor.
+
+    Records changed at or after ``since`` are in the window (None: full scan). Rows that
+    share the boundary timestamp are re-read; ``since_key`` (the key of the last record
+    landed at ``since``) lets a connector that orders by (timestamp, key) skip the ones
+    already landed instead. ``full_refresh`` asks for every record regardless of the
+    cursor (fields that change without touching it, e.g. formula fields).
+    """
 
     since: str | None
+    since_key: str | None = None
+    full_refresh: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,10 @@ class PushResult:
     created: int = 0
     updated: int = 0
     rejected: dict[str, str] = field(default_factory=dict)
+    assigned_ids: dict[str, str] = field(default_factory=dict)
+    """Provisional target id (from the create template) → the id the target assigned,
+    for systems that choose their own keys (REST APIs). Absent: the provisional id is
+    the record's key."""
 
 
 class Connector(Protocol):
@@ -69,6 +82,10 @@ class Connector(Protocol):
 
     def stats(self, mapping: MappingSpec) -> SourceStats:
         """Return the source's own record count and newest change timestamp for the entity."""
+        ...
+
+    def keys(self, mapping: MappingSpec) -> Iterator[str]:
+        """Yield the primary key of every record the source holds now (delete detection)."""
         ...
 
     def push(self, mapping: MappingSpec, rows: Sequence[PushRow]) -> PushResult:

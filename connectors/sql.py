@@ -170,6 +170,24 @@ class SqlConnector:
         newest = _plain(row[1]) if len(row) > 1 and row[1] is not None else None
         return SourceStats(int(row[0]), newest)
 
+    def keys(self, mapping: MappingSpec) -> Iterator[str]:
+        """Yield every primary key the source table holds now (for delete detection)."""
+        source = mapping.source
+        table = self._table(source.table)
+        query = select(table.c[source.primary_key])
+        condition = self._window_filter(mapping, table, PullWindow(None))
+        if condition is not None:
+            query = query.where(condition)
+        try:
+            with self.engine.connect() as connection:
+                result = connection.execution_options(yield_per=self.config.batch_size).execute(
+                    query.order_by(table.c[source.primary_key])
+                )
+                for value in result.scalars():
+                    yield str(value)
+        except OperationalError as exc:
+            raise RetriableError(self.system, f"key scan failed: {exc.orig}") from exc
+
     def push(self, mapping: MappingSpec, rows: Sequence[PushRow]) -> PushResult:
         """Upsert ``rows`` into the target table in one transaction.
 
