@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from airflow.sdk import DAG, TaskGroup, TriggerRule, dag, get_current_context, task
+from airflow.sdk import DAG, Param, TaskGroup, TriggerRule, dag, get_current_context, task
 
 T = TypeVar("T")
 
@@ -31,8 +31,16 @@ pull (per source) → map (per source) → gate → match → survive → golden
 publish (per target) → summary → audit report. A batch that fails the quality gate
 stops before match and publish; the summary task always runs and records the run's
 status, cause and counts in the crmsync store.
-Configuration: the file named by `CRMSYNC_CONFIG` (default `crmsync.yaml`).
+Configuration: the DAG param `crmsync_config`, else the file named by `CRMSYNC_CONFIG`
+(default `crmsync.yaml`).
 """
+
+
+def _config_file() -> str | None:
+    """The configuration file of the running DAG (its ``crmsync_config`` param), if any."""
+    params = get_current_context().get("params") or {}
+    value = params.get("crmsync_config")
+    return str(value) if value else None
 
 
 def _guarded(run_id: str | None, step: Callable[[Any], T]) -> T:
@@ -47,7 +55,7 @@ def _guarded(run_id: str | None, step: Callable[[Any], T]) -> T:
     from sync.runner import one_line_cause
     from sync.stages.summary import record_cause
 
-    ctx = SyncContext.open()
+    ctx = SyncContext.open(_config_file())
     try:
         return step(ctx)
     except (FatalError, RecordError, BatchBlockedError, ConfigError, MappingConfigError) as exc:
@@ -67,13 +75,22 @@ def _label(system: str) -> None:
     get_current_context()["system_label"] = system  # type: ignore[typeddict-unknown-key]
 
 
-def build_sync_dag(entity: str, dag_id: str, schedule: str | None = "@hourly") -> DAG:
+def build_sync_dag(
+    entity: str,
+    dag_id: str,
+    schedule: str | None = "@hourly",
+    config: str | None = None,
+    tags: tuple[str, ...] = (),
+) -> DAG:
     """Return the sync DAG of ``entity``.
 
     Args:
         entity: Canonical entity name configured in crmsync.yaml (``customer``, ``product``).
         dag_id: The DAG id shown in the Airflow UI.
         schedule: Cron or preset; new DAGs start paused.
+        config: The crmsync configuration file this DAG syncs with (the DAG param
+            ``crmsync_config``; empty: ``CRMSYNC_CONFIG`` or ``crmsync.yaml``).
+        tags: Extra tags shown in the Airflow UI (e.g. the connected systems).
     """
 
     @dag(
@@ -82,7 +99,14 @@ def build_sync_dag(entity: str, dag_id: str, schedule: str | None = "@hourly") -
         start_date=datetime(2026, 1, 1, tzinfo=UTC),
         catchup=False,
         max_active_runs=1,
-        tags=["crmsync", entity],
+        tags=["crmsync", entity, *tags],
+        params={
+            "crmsync_config": Param(
+                config or "",
+                type="string",
+                description="crmsync configuration file (empty: CRMSYNC_CONFIG or crmsync.yaml)",
+            )
+        },
         doc_md=DOC.format(entity=entity),
         default_args={"retries": 2, "retry_delay": timedelta(seconds=20)},
     )

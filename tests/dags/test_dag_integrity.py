@@ -11,7 +11,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
-EXPECTED = {"sync_customers", "sync_products"}
+EXPECTED = {
+    "sync_customers",
+    "sync_products",
+    "bottlecrm_tryton_customers",
+    "bottlecrm_tryton_products",
+}
 
 PROBE = r"""
 import json, sys, importlib.util
