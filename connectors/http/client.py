@@ -114,12 +114,16 @@ class HttpClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        content: str | bytes | None = None,
+        data: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
     ) -> httpx.Response:
         """Send one request and return its 2xx/3xx response, retrying what is transient.
 
         Args:
+            content: A raw body (e.g. CSV), sent as given.
+            data: A form body (``application/x-www-form-urlencoded``).
             idempotent: Whether re-sending after an unclear failure is safe; defaults to
                 the method's semantics (JSON-RPC reads over POST pass True).
 
@@ -137,7 +141,13 @@ class HttpClient:
             self.requests_sent += 1
             try:
                 response = self._client.request(
-                    method, url, params=params, json=json, headers=headers
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    content=content,
+                    data=data,
+                    headers=headers,
                 )
             except _NOT_SENT as exc:
                 failure, retry_after, may_resend = f"cannot connect ({exc})", None, True
