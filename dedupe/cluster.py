@@ -8,6 +8,8 @@ an edge is refused when the two components it would join conflict:
   values inside one cluster, or
 * one component holds a record the other component forbids (a branch forbids its head
   office, so a branch and its HQ are never merged, not even through a third record).
+
+*Forced* edges (a steward's merge decision) are applied first and are never refused.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def cluster(
     pairs: npt.NDArray[np.int64],
     scores: npt.NDArray[np.float64],
     guard: ClusterGuard | None = None,
+    forced: npt.NDArray[np.bool_] | None = None,
 ) -> Clustering:
     """Cluster records by applying accepted pairs strongest first, refusing conflicts.
 
@@ -93,6 +96,7 @@ def cluster(
         pairs: Accepted ``(left, right)`` record positions, shape ``(m, 2)``.
         scores: One score per pair; higher scores are applied first (ties by position).
         guard: Conflicts to refuse; no guard means plain transitive closure.
+        forced: Per pair, True when the guard must let it through (applied first).
 
     Returns:
         Cluster labels per record and which edges were kept.
@@ -117,12 +121,13 @@ def cluster(
         return root
 
     kept = np.zeros(len(pairs), dtype=np.bool_)
-    for index in np.lexsort((pairs[:, 1], pairs[:, 0], -scores)).tolist():
+    force = np.zeros(len(pairs), dtype=np.bool_) if forced is None else forced
+    for index in np.lexsort((pairs[:, 1], pairs[:, 0], -scores, ~force)).tolist():
         root_a, root_b = find(int(pairs[index, 0])), find(int(pairs[index, 1]))
         if root_a == root_b:
             kept[index] = True
             continue
-        if components[root_a].conflicts(components[root_b]):
+        if not force[index] and components[root_a].conflicts(components[root_b]):
             continue
         keep, drop = min(root_a, root_b), max(root_a, root_b)
         parent[drop] = keep

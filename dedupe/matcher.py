@@ -1,63 +1,68 @@
-"""The matcher: standardise → block → compare → decide → cluster, for customers and products.
+"""The matcher: rules and the Fellegi–Sunter engine together, for customers, products
+and contacts.
 
-This is the walking skeleton's decision step: a small deterministic rule set on top of
-field comparisons. It keeps the seams the full engine needs — standardised columns,
-candidate pairs from :mod:`dedupe.blocking`, comparison vectors from
-:mod:`dedupe.compare`, guarded clustering from :mod:`dedupe.cluster` — so a
-Fellegi–Sunter scorer can later replace :func:`_decide_customers` /
-:func:`_decide_products` without touching the rest.
-
-Customer rules:
-
-* never across kinds (person vs company), never across a hierarchy edge (a branch and
-  its head office), never two sites of one company (different site qualifier in the
-  name, or different parents in the same system), never two different tax ids;
-* equal tax id and a plausible name (or two more equal fields, for names written in
-  another script) → match;
-* equal e-mail address and a similar name → match;
-* a similar name plus corroborating fields (location, e-mail domain, phone, web site):
-  the less similar the name, the more fields it needs, and more fields must agree than
-  disagree (namesakes in one city differ in domain and phone); persons need a phone.
-
-Product rules: never two different model numbers ("PG-627" vs "PG-705"); an equal
-normalised code (a bare number equals its prefixed form) → match; otherwise a very
-similar name with an agreeing spec (equal numbers, similar words) and no category
-conflict inside one system → match, which also finds a duplicate created under a new
-code; same name with a different spec is a different product.
+For one entity's records: the entity's rule set (:mod:`dedupe.customer_rules`,
+:mod:`dedupe.product_rules`, :mod:`dedupe.contact_rules`) proposes candidate pairs and
+states its hard constraints; the engine (:mod:`dedupe.scoring`) scores pairs with
+weights estimated from the data itself (steward decisions as labelled pairs); every
+pair is decided (:mod:`dedupe.decide`): match, review or nothing; matches are clustered
+strongest first with a guard against chaining (:mod:`dedupe.cluster`); steward
+rejections become cannot-links no chain may cross. Review pairs come back with their
+explanation, for the review queue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from dedupe import compare
-from dedupe import standardize as std
-from dedupe.blocking import PairArray, candidate_pairs
+from dedupe.blocking import PairArray
 from dedupe.cluster import ClusterGuard, cluster
-from mappings.models import Customer, CustomerKind, Product
+from dedupe.contact_rules import ContactRules
+from dedupe.customer_rules import CustomerRules
+from dedupe.decide import Evidence, decide
+from dedupe.product_rules import ProductRules
+from dedupe.rules import EntityRules
+from dedupe.scoring import EngineScores, FieldEvidence, score_pairs
+from mappings.models import Contact, Customer, Product, Record
 
-__all__ = ["MatchResult", "MatchedPair", "match_customers", "match_products"]
+__all__ = [
+    "MatchOptions",
+    "MatchResult",
+    "MatchedPair",
+    "ReviewCandidate",
+    "match_contacts",
+    "match_customers",
+    "match_products",
+    "match_records",
+]
 
-Column = npt.NDArray[np.object_]
-BoolArray = npt.NDArray[np.bool_]
+KeyPair = tuple[str, str]
 
-# Thresholds of the rule set (similarities in [0, 1]); tuned on the sandbox data.
-TAX_NAME_MIN = 0.6
-TAX_SUPPORT_MIN = 2
-EMAIL_NAME_MIN = 0.75
-NAME_ONE_FIELD_MIN = 0.9
-NAME_TWO_FIELDS_MIN = 0.8
-NAME_THREE_FIELDS_MIN = 0.7
-PERSON_NAME_MIN = 0.85
-PRODUCT_NAME_MIN = 0.9
-PRODUCT_CODE_NAME_MIN = 0.5
-SPEC_TEXT_MIN = 0.75
-MAX_BLOCK_SIZE = 50
-WINDOW = 10
+
+@dataclass(frozen=True)
+class MatchOptions:
+    """How to decide pairs.
+
+    Attributes:
+        method: ``combined``, ``engine`` or ``rules`` (see :mod:`dedupe.decide`).
+        upper: Engine probability at or above which a pair matches.
+        lower: Engine probability at or above which an unmatched pair goes to review.
+        must_link: Record-key pairs a steward merged.
+        cannot_link: Record-key pairs a steward rejected.
+        labels: Pass steward decisions to the engine as labelled pairs.
+    """
+
+    method: str = "combined"
+    upper: float = 0.9
+    lower: float = 0.5
+    must_link: Collection[KeyPair] = ()
+    cannot_link: Collection[KeyPair] = ()
+    labels: bool = True
 
 
 @dataclass(frozen=True)
@@ -67,14 +72,35 @@ class MatchedPair:
     Attributes:
         left: Record key (``SourceRef.key()``) of one record, the smaller one.
         right: Record key of the other record.
-        score: Confidence in ``[0, 1]``.
-        reason: Short explanation, e.g. ``"tax_id equal"``.
+        score: Confidence in ``[0, 1]`` (the larger of rule score and probability).
+        reason: Short explanation, e.g. ``"tax_id equal"`` or ``"engine probability 0.97"``.
+        probability: The engine's probability, when it scored the pair.
     """
 
     left: str
     right: str
     score: float
     reason: str
+    probability: float | None = None
+
+
+@dataclass(frozen=True)
+class ReviewCandidate:
+    """An uncertain pair for a steward, with the engine's explanation.
+
+    Attributes:
+        left: Record key of one record, the smaller one.
+        right: Record key of the other.
+        probability: The engine's match probability.
+        match_weight: The engine's match weight (log2 odds).
+        explanation: Per field: level, agreement and weight contribution.
+    """
+
+    left: str
+    right: str
+    probability: float
+    match_weight: float
+    explanation: tuple[FieldEvidence, ...]
 
 
 @dataclass(frozen=True)
@@ -85,369 +111,202 @@ class MatchResult:
         clusters: Every input key in exactly one cluster (singletons included); each
             cluster sorted, clusters sorted by their first key.
         pairs: The accepted pairs, i.e. the edges used for clustering.
-        candidate_pairs: Number of candidate pairs compared after blocking.
+        candidate_pairs: Number of pairs decided (blocking, engine and steward pairs).
+        review: Uncertain pairs whose records did not end up in one cluster.
+        stats: Counts of the decision (pairs by origin, engine statistics).
     """
 
     clusters: list[list[str]]
     pairs: list[MatchedPair]
     candidate_pairs: int
+    review: list[ReviewCandidate] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Decision:
-    """Per candidate pair: accepted or not, its score and the name of the rule."""
-
-    accept: BoolArray
-    score: npt.NDArray[np.float64]
-    reason: npt.NDArray[np.object_]
-
-
-def _column(values: Sequence[str]) -> Column:
-    return np.asarray(values, dtype=object)
+def _positions(pairs: Collection[KeyPair], position: Mapping[str, int]) -> npt.NDArray[np.int64]:
+    known = [
+        sorted((position[a], position[b]))
+        for a, b in pairs
+        if a in position and b in position and a != b
+    ]
+    return np.asarray(known, dtype=np.int64).reshape(-1, 2)
 
 
-def _is(values: npt.NDArray[np.float64]) -> BoolArray:
-    """Compared and equal/similar enough; ``NaN`` (missing) counts as not."""
-    return np.nan_to_num(values, nan=0.0) >= 1.0
+def _codes(pairs: PairArray, n_records: int) -> npt.NDArray[np.int64]:
+    return pairs[:, 0].astype(np.int64) * np.int64(max(n_records, 1)) + pairs[:, 1]
 
 
-def _differs(values: npt.NDArray[np.float64]) -> BoolArray:
-    """Compared and different; missing counts as not different."""
-    return np.nan_to_num(values, nan=1.0) < 1.0
+def _union(n_records: int, *parts: PairArray) -> PairArray:
+    stacked = np.concatenate([p.reshape(-1, 2) for p in parts]).astype(np.int64)
+    if len(stacked) == 0:
+        return stacked.reshape(0, 2)
+    codes = np.unique(_codes(stacked, n_records))
+    size = np.int64(max(n_records, 1))
+    return np.column_stack((codes // size, codes % size)).astype(np.int64)
 
 
-def _name_similarity(
-    values: Column, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]
-) -> npt.NDArray[np.float64]:
-    """Best of whole-string and token-sorted similarity; ``0`` where a name is missing.
-
-    Token sorting forgives word order ("Industries Thompson"), the whole string forgives
-    split or joined words ("Masch.-Bau" vs "Maschinenbau").
-    """
-    best = np.fmax(compare.ratio(values, left, right), compare.token_sort(values, left, right))
-    return np.nan_to_num(best, nan=0.0)
+def _member_of(pairs: PairArray, subset: PairArray, n_records: int) -> npt.NDArray[np.bool_]:
+    if len(subset) == 0:
+        return np.zeros(len(pairs), dtype=np.bool_)
+    return np.isin(_codes(pairs, n_records), _codes(subset, n_records))
 
 
-def _prefix_key(kind: Column, name: Column, length: int) -> list[str]:
-    return [
-        f"{k}:{n.replace(' ', '')[:length]}" if len(n.replace(" ", "")) >= 2 else ""
-        for k, n in zip(kind, name, strict=True)
+def _with_cannot_links(guard: ClusterGuard, n_records: int, cannot: PairArray) -> ClusterGuard:
+    if len(cannot) == 0:
+        return guard
+    identity = [set(guard.identity[i]) if guard.identity else set() for i in range(n_records)]
+    forbidden = [set(guard.forbidden[i]) if guard.forbidden else set() for i in range(n_records)]
+    for left, right in cannot.tolist():
+        identity[left].add(f"#record:{left}")
+        identity[right].add(f"#record:{right}")
+        forbidden[left].add(f"#record:{right}")
+        forbidden[right].add(f"#record:{left}")
+    return replace(
+        guard,
+        identity=[frozenset(tokens) for tokens in identity],
+        forbidden=[frozenset(tokens) for tokens in forbidden],
+    )
+
+
+def _labels(options: MatchOptions) -> list[tuple[str, str, bool]]:
+    if not options.labels:
+        return []
+    return [(a, b, True) for a, b in options.must_link] + [
+        (a, b, False) for a, b in options.cannot_link
     ]
 
 
-def _first_token_key(kind: Column, name: Column) -> list[str]:
-    return [
-        f"{k}:{n.split()[0]}" if n and len(n.split()[0]) >= 2 else ""
-        for k, n in zip(kind, name, strict=True)
-    ]
+def _engine(rules: EntityRules, records: Sequence[Record], options: MatchOptions) -> EngineScores:
+    if options.method == "rules":
+        return EngineScores.empty()
+    return score_pairs(
+        rules.entity, records, upper=options.upper, lower=options.lower, labels=_labels(options)
+    )
 
 
-def _sorted_tokens_key(kind: Column, name: Column, length: int) -> list[str]:
-    return [
-        f"{k}:{''.join(sorted(n.split()))[:length]}" if n else ""
-        for k, n in zip(kind, name, strict=True)
-    ]
-
-
-def _combined(*parts: Column) -> list[str]:
-    return ["|".join(values) if all(values) else "" for values in zip(*parts, strict=True)]
-
-
-def _result(
-    keys: list[str],
-    pairs: PairArray,
-    decision: _Decision,
-    guard: ClusterGuard,
+def match_records(
+    rules: EntityRules, records: Sequence[Record], options: MatchOptions | None = None
 ) -> MatchResult:
-    accepted = np.flatnonzero(decision.accept)
-    clustering = cluster(len(keys), pairs[accepted], decision.score[accepted], guard)
+    """Match one entity's records with its rule set and the engine.
+
+    Args:
+        rules: The entity's rule set.
+        records: Canonical records (quarantined ones already removed); record keys
+            must be unique.
+        options: Method, thresholds and steward decisions.
+
+    Returns:
+        Clusters, accepted pairs and the pairs to review.
+    """
+    options = options or MatchOptions()
+    cols = rules.columns(records)
+    keys = rules.keys(cols)
+    n_records = len(keys)
+    position = {key: index for index, key in enumerate(keys)}
+    engine = _engine(rules, records, options)
+    must = _positions(options.must_link, position)
+    cannot = _positions(options.cannot_link, position)
+    blocked = rules.candidates(cols)
+    pairs = _union(n_records, blocked, engine.pairs, must)
+    row = engine.index_of(pairs, n_records)
+    probability = np.full(len(pairs), np.nan)
+    probability[row >= 0] = engine.probability[row[row >= 0]]
+    rule = rules.accept(cols, pairs)
+    evidence = Evidence(
+        allowed=rules.allowed(cols, pairs),
+        rule_accept=rule.accept,
+        rule_score=rule.score,
+        rule_reason=rule.reason,
+        probability=probability,
+        must_link=_member_of(pairs, must, n_records),
+        cannot_link=_member_of(pairs, cannot, n_records),
+    )
+    decisions = decide(evidence, method=options.method, upper=options.upper, lower=options.lower)
+    accepted = np.flatnonzero(decisions.match)
+    clustering = cluster(
+        n_records,
+        pairs[accepted],
+        decisions.priority[accepted],
+        _with_cannot_links(rules.guard(cols), n_records, cannot),
+        forced=evidence.must_link[accepted],
+    )
     clusters = sorted(sorted(keys[p] for p in group) for group in clustering.groups())
     matched = []
     for index in accepted[clustering.kept]:
-        left, right = sorted((keys[pairs[index, 0]], keys[pairs[index, 1]]))
+        left, right = keys[pairs[index, 0]], keys[pairs[index, 1]]
+        p = probability[index]
         matched.append(
             MatchedPair(
-                left, right, round(float(decision.score[index]), 4), str(decision.reason[index])
+                left,
+                right,
+                round(float(decisions.score[index]), 4),
+                str(decisions.reason[index]),
+                None if np.isnan(p) else round(float(p), 4),
             )
         )
     matched.sort(key=lambda pair: (-pair.score, pair.left, pair.right))
-    return MatchResult(clusters=clusters, pairs=matched, candidate_pairs=len(pairs))
-
-
-# --------------------------------------------------------------------------- customers
-
-
-@dataclass(frozen=True)
-class _CustomerColumns:
-    keys: list[str]
-    system: Column
-    identity: Column
-    parent: Column
-    kind: Column
-    name: Column
-    site: Column
-    tax: Column
-    email: Column
-    domain: Column
-    web: Column
-    phone: Column
-    city: Column
-    postcode: Column
-
-
-def _customer_columns(records: Sequence[Customer]) -> _CustomerColumns:
-    def city_of(record: Customer) -> str | None:
-        return record.bill_to.city or record.ship_to.city
-
-    def name_of(record: Customer) -> str:
-        if record.kind is CustomerKind.PERSON:
-            return std.person_name(record.name)
-        return std.company_name(record.name, city_of(record))
-
-    def site_of(record: Customer) -> str:
-        if record.kind is CustomerKind.PERSON:
-            return ""
-        return std.site_suffix(record.name, city_of(record))
-
-    return _CustomerColumns(
-        keys=[r.source.key() for r in records],
-        system=_column([r.source.system for r in records]),
-        identity=_column([f"{r.source.system}:{r.source.source_id}" for r in records]),
-        parent=_column(
-            [
-                f"{r.source.system}:{r.parent_source_id}" if r.parent_source_id else ""
-                for r in records
-            ]
-        ),
-        kind=_column([str(r.kind) for r in records]),
-        name=_column([name_of(r) for r in records]),
-        site=_column([site_of(r) for r in records]),
-        tax=_column([std.tax_id(r.tax_id) for r in records]),
-        email=_column([std.email(r.email) for r in records]),
-        domain=_column([std.email_domain(r.email) for r in records]),
-        web=_column([std.website_domain(r.website) for r in records]),
-        phone=_column([std.phone_digits(r.phone) for r in records]),
-        city=_column([std.city(city_of(r)) for r in records]),
-        postcode=_column([std.postcode(r.bill_to.postcode or r.ship_to.postcode) for r in records]),
-    )
-
-
-def _customer_pairs(cols: _CustomerColumns) -> PairArray:
-    return candidate_pairs(
-        {
-            "tax_id": cols.tax,
-            "email": cols.email,
-            "email_domain": cols.domain,
-            "website": cols.web,
-            "phone": cols.phone,
-            "name_token": _first_token_key(cols.kind, cols.name),
-            "name_sorted": _sorted_tokens_key(cols.kind, cols.name, 8),
-            "name_prefix": _prefix_key(cols.kind, cols.name, 4),
-            "postcode_name": _combined(
-                cols.postcode, _column(_prefix_key(cols.kind, cols.name, 2))
-            ),
-        },
-        order_key=list(cols.name),
-        max_block_size=MAX_BLOCK_SIZE,
-        window=WINDOW,
-    )
-
-
-def _hierarchy_conflict(cols: _CustomerColumns, left: PairArray, right: PairArray) -> BoolArray:
-    parent_l, parent_r = cols.parent[left], cols.parent[right]
-    is_parent = (parent_l == cols.identity[right]) | (parent_r == cols.identity[left])
-    # A parent id is only comparable inside one system (ids are per system).
-    system_l, system_r = cols.system[left], cols.system[right]
-    same_system_parents = (parent_l != "") & (parent_r != "") & (system_l == system_r)
-    different_parent = same_system_parents & (parent_l != parent_r)
-    different_site = cols.site[left] != cols.site[right]
-    return np.asarray(is_parent | different_parent | different_site, dtype=np.bool_)
-
-
-def _decide_customers(cols: _CustomerColumns, pairs: PairArray) -> _Decision:
-    left, right = pairs[:, 0], pairs[:, 1]
-    name0 = _name_similarity(cols.name, left, right)
-    tax = compare.exact(cols.tax, left, right)
-    email = compare.exact(cols.email, left, right)
-    phone = compare.exact(cols.phone, left, right)
-    # City and postcode say the same thing (location), so together they count once.
-    support = {
-        "location": np.fmax(
-            compare.exact(cols.city, left, right), compare.exact(cols.postcode, left, right)
-        ),
-        "email domain": compare.exact(cols.domain, left, right),
-        "phone": phone,
-        "website": compare.exact(cols.web, left, right),
-    }
-    n_support = np.sum([_is(values) for values in support.values()], axis=0)
-    # Namesakes (two companies of one name in one city) differ in how to reach them.
-    n_conflict = np.sum(
-        [_differs(support[field]) for field in ("email domain", "phone", "website")], axis=0
-    )
-
-    person = cols.kind[left] == str(CustomerKind.PERSON)
-    allowed = (cols.kind[left] == cols.kind[right]) & ~_hierarchy_conflict(cols, left, right)
-    allowed &= ~_differs(tax)
-
-    # Equal tax ids with two more equal fields also match names written in another
-    # script ("北京海兴电子" vs "Beijing Haixing Electronics").
-    by_tax = _is(tax) & ((name0 >= TAX_NAME_MIN) | (n_support >= TAX_SUPPORT_MIN))
-    by_email = _is(email) & (name0 >= EMAIL_NAME_MIN)
-    by_name_company = ~person & (
-        ((name0 >= NAME_ONE_FIELD_MIN) & (n_support >= 1))
-        | ((name0 >= NAME_TWO_FIELDS_MIN) & (n_support >= 2))
-        | ((name0 >= NAME_THREE_FIELDS_MIN) & (n_support >= 3))
-    )
-    by_name_person = person & (name0 >= PERSON_NAME_MIN) & _is(phone)
-    by_name = (by_name_company | by_name_person) & (n_conflict < n_support)
-    accept = allowed & (by_tax | by_email | by_name)
-
-    score = np.where(
-        by_tax | by_email,
-        0.9 + 0.1 * name0,
-        name0 * (0.7 + 0.1 * np.minimum(n_support, 3)),
-    )
-    reason = np.full(len(pairs), "", dtype=object)
-    for index in np.flatnonzero(accept):
-        if by_tax[index]:
-            head = "tax_id equal"
-        elif by_email[index]:
-            head = "email equal"
-        else:
-            head = ", ".join(
-                f"{field} equal" for field, values in support.items() if values[index] == 1.0
+    review = []
+    for index in np.flatnonzero(decisions.review):
+        left_pos, right_pos = int(pairs[index, 0]), int(pairs[index, 1])
+        if clustering.labels[left_pos] == clustering.labels[right_pos]:
+            continue  # joined through other, surer pairs: nothing left to decide
+        engine_row = int(row[index])
+        review.append(
+            ReviewCandidate(
+                keys[left_pos],
+                keys[right_pos],
+                round(float(engine.probability[engine_row]), 4),
+                float(engine.match_weight[engine_row]),
+                engine.explanations[engine_row],
             )
-        reason[index] = f"{head}; name {name0[index]:.2f}"
-    return _Decision(accept=accept, score=np.clip(score, 0.0, 1.0), reason=reason)
+        )
+    review.sort(key=lambda pair: (-pair.probability, pair.left, pair.right))
+    stats = {
+        "blocking_pairs": len(blocked),
+        "engine_pairs": len(engine.pairs),
+        "steward_pairs": len(must) + len(cannot),
+        "allowed": int(evidence.allowed.sum()),
+        "rule_matches": int((evidence.allowed & rule.accept).sum()),
+        "engine_matches": int(
+            (evidence.allowed & (np.nan_to_num(probability) >= options.upper)).sum()
+        ),
+        "refused_by_constraints": int(
+            (~evidence.allowed & (np.nan_to_num(probability) >= options.upper)).sum()
+        ),
+        "refused_by_guard": int((~clustering.kept).sum()),
+    }
+    return MatchResult(
+        clusters=clusters,
+        pairs=matched,
+        candidate_pairs=len(pairs),
+        review=review,
+        stats=stats,
+    )
 
 
-def match_customers(records: Sequence[Customer]) -> MatchResult:
-    """Find duplicate customers within and across systems and cluster them.
+def match_customers(
+    records: Sequence[Customer], options: MatchOptions | None = None
+) -> MatchResult:
+    """Find duplicate customers within and across systems and cluster them."""
+    return match_records(CustomerRules(), records, options)
+
+
+def match_products(records: Sequence[Product], options: MatchOptions | None = None) -> MatchResult:
+    """Find duplicate products on code, name and specification and cluster them."""
+    return match_records(ProductRules(), records, options)
+
+
+def match_contacts(
+    records: Sequence[Contact],
+    customer_of: Mapping[str, str],
+    options: MatchOptions | None = None,
+) -> MatchResult:
+    """Find the same contact person within each golden customer.
 
     Args:
-        records: Canonical customers (quarantined records already removed). Record keys
-            (``source.key()``) must be unique.
-
-    Returns:
-        Clusters of record keys, the accepted pairs and the candidate pair count.
+        records: Canonical contacts.
+        customer_of: Record key of a contact → golden id of its customer; contacts
+            without one are never matched.
+        options: Method, thresholds and steward decisions.
     """
-    cols = _customer_columns(records)
-    pairs = _customer_pairs(cols)
-    decision = _decide_customers(cols, pairs)
-    guard = ClusterGuard(
-        exclusive={"tax_id": list(cols.tax), "site": list(cols.site), "kind": list(cols.kind)},
-        identity=[frozenset({identity}) for identity in cols.identity],
-        forbidden=[frozenset({parent}) if parent else frozenset() for parent in cols.parent],
-    )
-    return _result(cols.keys, pairs, decision, guard)
-
-
-# ---------------------------------------------------------------------------- products
-
-
-@dataclass(frozen=True)
-class _ProductColumns:
-    keys: list[str]
-    system: Column
-    code: Column
-    code_number: Column
-    name: Column
-    model: Column
-    spec: Column
-    spec_numbers: Column
-    category: Column
-
-
-def _product_columns(records: Sequence[Product]) -> _ProductColumns:
-    return _ProductColumns(
-        keys=[r.source.key() for r in records],
-        system=_column([r.source.system for r in records]),
-        code=_column([std.product_code(r.code) for r in records]),
-        code_number=_column([std.product_code_number(r.code) for r in records]),
-        name=_column([std.product_name(r.name, r.spec) for r in records]),
-        model=_column([std.model_number(r.name) for r in records]),
-        spec=_column([std.spec(r.spec) for r in records]),
-        spec_numbers=_column([std.spec_numbers(r.spec) for r in records]),
-        category=_column([std.text(r.category) for r in records]),
-    )
-
-
-def _product_pairs(cols: _ProductColumns) -> PairArray:
-    kind = _column(["p"] * len(cols.keys))
-    return candidate_pairs(
-        {
-            "code": cols.code,
-            "code_number": cols.code_number,
-            "name_token": _first_token_key(kind, cols.name),
-            "name_sorted": _sorted_tokens_key(kind, cols.name, 8),
-            "model": _combined(cols.model, _column(_prefix_key(kind, cols.name, 2))),
-            "spec_name": _combined(cols.spec, _column(_prefix_key(kind, cols.name, 3))),
-        },
-        order_key=[f"{n}|{s}" for n, s in zip(cols.name, cols.spec, strict=True)],
-        max_block_size=MAX_BLOCK_SIZE,
-        window=WINDOW,
-    )
-
-
-def _decide_products(cols: _ProductColumns, pairs: PairArray) -> _Decision:
-    left, right = pairs[:, 0], pairs[:, 1]
-    code = compare.exact(cols.code, left, right)
-    number = compare.exact(cols.code_number, left, right)
-    # A bare number equals a prefixed one ("100042" ~ "M-100042"); two different
-    # prefixes on one number stay different codes.
-    bare = np.array([not any(c.isalpha() for c in value) for value in cols.code], dtype=np.bool_)
-    same_code = _is(code) | (_is(number) & (bare[left] | bare[right]))
-    name0 = _name_similarity(cols.name, left, right)
-    model = compare.exact(cols.model, left, right)
-    spec_text = np.nan_to_num(compare.ratio(cols.spec, left, right), nan=0.0)
-    spec_numbers = compare.exact(cols.spec_numbers, left, right)
-    # Numbers must agree exactly; the words around them only roughly ("ISO VG 220" vs
-    # "VG220"). Specs without numbers must agree as a whole.
-    spec_agrees = np.where(
-        np.isnan(spec_numbers), spec_text >= 1.0, _is(spec_numbers) & (spec_text >= SPEC_TEXT_MIN)
-    )
-    # Category vocabularies differ between systems ("Motors" vs "MOTR"): compare only
-    # within one system.
-    same_system = cols.system[left] == cols.system[right]
-    category_conflict = same_system & _differs(compare.exact(cols.category, left, right))
-
-    by_code = same_code & (name0 >= PRODUCT_CODE_NAME_MIN) & ~_differs(model)
-    # Without an equal code the name (with its model number) and the spec must agree;
-    # a duplicate created under a new code in one system looks exactly like this.
-    # A spec missing on one side cannot disagree: with a code missing too, the model
-    # number has to carry the match.
-    spec_unknown = np.isnan(compare.exact(cols.spec, left, right)) & np.isnan(code)
-    by_name = (
-        ~same_code
-        & (name0 >= PRODUCT_NAME_MIN)
-        & ~_differs(model)
-        & (spec_agrees | (spec_unknown & _is(model)))
-        & ~category_conflict
-    )
-    accept = by_code | by_name
-
-    score = np.where(by_code, 0.9 + 0.1 * name0, 0.85 * name0)
-    reason = np.full(len(pairs), "", dtype=object)
-    for index in np.flatnonzero(accept):
-        head = "code equal" if by_code[index] else "name and spec equal"
-        reason[index] = f"{head}; name {name0[index]:.2f}"
-    return _Decision(accept=accept, score=np.clip(score, 0.0, 1.0), reason=reason)
-
-
-def match_products(records: Sequence[Product]) -> MatchResult:
-    """Find duplicate products on code, name and specification and cluster them.
-
-    Args:
-        records: Canonical products (quarantined records already removed). Record keys
-            must be unique.
-
-    Returns:
-        Clusters of record keys, the accepted pairs and the candidate pair count.
-    """
-    cols = _product_columns(records)
-    pairs = _product_pairs(cols)
-    decision = _decide_products(cols, pairs)
-    guard = ClusterGuard(
-        exclusive={"model": list(cols.model), "spec_numbers": list(cols.spec_numbers)}
-    )
-    return _result(cols.keys, pairs, decision, guard)
+    return match_records(ContactRules(customer_of), records, options)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -243,4 +244,41 @@ pull_log = Table(
     Column("newest_source_change", String(64)),  # staleness check
     Column("mode", String(16), nullable=False),  # incremental | full
     Column("finished_at", DateTime(timezone=True), nullable=False),
+)
+
+# Matching (migration 0004): uncertain pairs for a steward to decide, and steward values.
+REVIEW_KEY = SYSTEM + ENTITY + SOURCE_ID + 2  # "system/entity/source_id"
+
+match_review = Table(
+    "match_review",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(ENTITY), nullable=False),
+    Column("left_key", String(REVIEW_KEY), nullable=False),
+    Column("right_key", String(REVIEW_KEY), nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("match_weight", Float),
+    Column("explanation", JSON, nullable=False),  # [{field, level, agrees, weight}, ...]
+    Column("left_golden_id", String(GOLDEN_ID)),
+    Column("right_golden_id", String(GOLDEN_ID)),
+    Column("status", String(16), nullable=False),  # open | merged | rejected | superseded
+    Column("run_id", String(64), nullable=False),  # the run that last scored the pair
+    Column("created_run", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(128)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("applied_run", String(64)),  # the run that first applied the decision
+    UniqueConstraint("entity", "left_key", "right_key"),
+    Index(None, "entity", "status"),
+)
+
+golden_overrides = Table(
+    "golden_overrides",
+    metadata,
+    Column("golden_id", String(GOLDEN_ID), primary_key=True),
+    Column("field", String(128), primary_key=True),  # dotted for a nested part: bill_to.city
+    Column("entity", String(ENTITY), nullable=False),
+    Column("value", JSON),
+    Column("set_by", String(128), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
 )

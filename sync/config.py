@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -80,6 +80,52 @@ class MatchSettings(_Settings):
     """How records of an entity are matched."""
 
     enabled: bool = Field(True, description="Match and merge records (false: one golden each).")
+    method: Literal["combined", "engine", "rules"] = Field(
+        "combined",
+        description="`combined`: a pair matches when the Fellegi-Sunter engine's probability "
+        "reaches `upper_threshold` or the entity's rule set accepts it, always within the hard "
+        "constraints; `engine` or `rules` alone.",
+    )
+    upper_threshold: float = Field(
+        0.9, gt=0, lt=1, description="Engine probability at or above which a pair is merged."
+    )
+    lower_threshold: float = Field(
+        0.5,
+        gt=0,
+        lt=1,
+        description="Engine probability at or above which (and below `upper_threshold`) a pair "
+        "goes to the review queue.",
+    )
+    steward_labels: bool = Field(
+        True, description="Feed steward decisions to the engine as labelled pairs."
+    )
+    detect_deletes: bool = Field(
+        False,
+        description="Ask each source for all its keys at the match stage and retire the source "
+        "records it no longer holds from their golden records.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MatchSettings:
+        if self.lower_threshold > self.upper_threshold:
+            raise ValueError("lower_threshold must not exceed upper_threshold")
+        return self
+
+
+class SurvivorshipRule(_Settings):
+    """How one canonical field of the golden record is chosen from its members."""
+
+    rule: Literal["source_priority", "most_recent", "most_complete"] = Field(
+        "source_priority",
+        description="`source_priority`: the most trusted system's value; `most_recent`: the "
+        "value its source changed last; `most_complete`: the value with most known parts, "
+        "then the longest.",
+    )
+    sources: list[str] = Field(
+        default_factory=list,
+        description="Systems in order of trust (the tie-breaker of the other rules); empty: "
+        "those of `default`.",
+    )
 
 
 class EntitySettings(_Settings):
@@ -89,10 +135,11 @@ class EntitySettings(_Settings):
     targets: list[str] = Field(
         default_factory=list, description="Systems golden records are pushed to."
     )
-    survivorship: dict[str, list[str]] = Field(
+    survivorship: dict[str, list[str] | SurvivorshipRule] = Field(
         default_factory=dict,
-        description="Source priority per canonical field; key `default` for all others. "
-        "Systems not listed come last.",
+        description="Per canonical field (key `default` for all others): the systems in order "
+        "of trust, or a rule `{rule: most_recent | most_complete | source_priority, sources: "
+        "[...]}`. Systems not listed come last.",
     )
     gate: GateSettings = Field(default_factory=GateSettings)
     match: MatchSettings = Field(default_factory=MatchSettings)
