@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import (
+    Connection,
     Engine,
     MetaData,
     Table,
@@ -216,6 +217,8 @@ class SqlConnector:
                     values = dict(row.values)
                     if outbound.updated_at_column:
                         values[outbound.updated_at_column] = now
+                    if _write_guarded(connection, table, mapping, row, values, existing, result):
+                        continue
                     if row.target_id in existing:
                         connection.execute(update(table).where(key == row.target_id).values(values))
                         result.updated += 1
@@ -234,3 +237,64 @@ class SqlConnector:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+def create_connector(system: str, settings: dict[str, Any]) -> SqlConnector:
+    """Entry-point factory of the ``sql`` kind: validate ``settings`` and build the connector."""
+    return SqlConnector(system, SqlConnectorConfig.model_validate(settings))
+
+
+# --- Publish safety (lookup before create, compare-and-set) --------------------------
+# Kept apart from the upsert above: they only decide whether a row may be written and
+# under which key; the plain upsert path stays as it is.
+
+
+def _write_guarded(
+    connection: Connection,
+    table: Table,
+    mapping: MappingSpec,
+    row: PushRow,
+    values: dict[str, Any],
+    existing: set[str],
+    result: PushResult,
+) -> bool:
+    """Write ``row`` when it needs a guard; return False to let the plain upsert write it.
+
+    * A create whose key is absent but whose golden id a record already carries (created
+      earlier, the bookkeeping lost in a crash) updates that record instead, and reports
+      its key in ``result.assigned_ids``.
+    * An update with ``expected_updated_at`` is a compare-and-set in this transaction:
+      written only where the change timestamp still equals the pulled one, otherwise
+      reported in ``result.conflicts`` and left alone.
+    """
+    outbound = mapping.outbound
+    assert outbound is not None
+    key = table.c[mapping.source.primary_key]
+    if row.create:
+        if row.target_id in existing or not (outbound.golden_id_column and row.golden_id):
+            return False
+        found = connection.execute(
+            select(key).where(table.c[outbound.golden_id_column] == row.golden_id).limit(1)
+        ).scalar()
+        if found is None:
+            return False
+        connection.execute(update(table).where(key == found).values(values))
+        result.assigned_ids[row.target_id] = str(found)
+        result.updated += 1
+        return True
+    if not (row.expected_updated_at and outbound.updated_at_column):
+        return False
+    stamp = table.c[outbound.updated_at_column]
+    written = connection.execute(
+        update(table).where(key == row.target_id, stamp == row.expected_updated_at).values(values)
+    ).rowcount
+    if written:
+        result.updated += 1
+        return True
+    current = connection.execute(select(stamp).where(key == row.target_id)).first()
+    result.conflicts[row.target_id] = (
+        "record no longer exists in the target"
+        if current is None
+        else f"changed in the target at {_plain(current[0])} (pulled at {row.expected_updated_at})"
+    )
+    return True

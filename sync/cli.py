@@ -2,8 +2,8 @@
 
 Commands: ``demo`` (seed the sandboxes, run the syncs through Airflow, print the
 summary), ``run`` (one sync in this process, no scheduler), ``report`` (the audit report
-of a run), ``seed``, ``migrate`` and ``dictionary``. Exit codes: 0 success, 1 a run
-failed or was blocked, 2 bad usage or configuration.
+of a run), ``seed``, ``migrate``, ``dictionary`` and ``connectors`` (installed kinds).
+Exit codes: 0 success, 1 a run failed or was blocked, 2 bad usage or configuration.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mappings.loader import MappingConfigError
+from sync import connectors_command
 from sync.config import ConfigError, config_path, load_settings
 
 ENTITIES = ("customer", "product")
@@ -88,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
         "dictionary", help="write the data dictionary (Markdown) from models and mappings"
     )
     dictionary.add_argument("--out", default="-", help="output file (default: stdout)")
+    connectors_command.add_parser(commands)
     return parser
 
 
@@ -265,6 +267,7 @@ COMMANDS = {
     "report": _cmd_report,
     "dedupe": _cmd_dedupe,
     "dictionary": _cmd_dictionary,
+    "connectors": connectors_command.run,
 }
 
 
