@@ -49,6 +49,14 @@ class PushRow:
     target_id: str
     values: dict[str, Any]
     create: bool
+    golden_id: str | None = None
+    """The golden id the record belongs to. A create first looks for a record that already
+    carries it (lookup before create), so a create retried after a crash between the
+    write and crmsync's bookkeeping finds its record instead of making a second one."""
+    expected_updated_at: str | None = None
+    """For an update: the target's change timestamp as crmsync last pulled it. A record
+    whose timestamp moved since is not overwritten (reported in ``PushResult.conflicts``).
+    None: no check."""
 
 
 @dataclass
@@ -62,6 +70,9 @@ class PushResult:
     """Provisional target id (from the create template) → the id the target assigned,
     for systems that choose their own keys (REST APIs). Absent: the provisional id is
     the record's key."""
+    conflicts: dict[str, str] = field(default_factory=dict)
+    """Target id → what was found, for updates not written because the record changed in
+    the target since crmsync pulled it (``PushRow.expected_updated_at``)."""
 
 
 class Connector(Protocol):
