@@ -3,7 +3,8 @@
 A golden record is one real customer or product. ``xrefs`` links every source record
 (system, entity, source id) to its golden id — the cross-reference table every target
 system gets a copy of. ``match_events`` records creations, merges, splits and
-retirements of golden ids, so any golden id's history can be traced.
+retirements of golden ids, so any golden id's history can be traced, and ``detach``
+when a source deleted a member record.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, tuple_, update
 
 from store.database import chunked, upsert
-from store.schema import golden_records, match_events, xrefs
+from store.schema import golden_records, match_events, source_records, xrefs
 
 
 @dataclass(frozen=True)
@@ -214,3 +215,68 @@ def members_by_golden(connection: Connection, entity: str) -> Mapping[str, list[
     for (system, source_id), golden_id in sorted(load_xrefs(connection, entity).items()):
         grouped.setdefault(golden_id, []).append((system, source_id))
     return grouped
+
+
+DELETED = "deleted"
+
+
+def retire_missing(
+    connection: Connection, run_id: str, entity: str, system: str, present: Iterable[str]
+) -> list[str]:
+    """Retire the source records of ``system`` that the source no longer holds.
+
+    Each missing record gets status ``deleted`` (it no longer takes part in matching),
+    its cross-reference is removed, and a ``detach`` event per golden record names the
+    records that left it. The match stage then retires golden records left without
+    members, and survive re-computes the others from the members they keep.
+
+    Args:
+        connection: The store, in a transaction.
+        run_id: The run that noticed.
+        entity: The entity.
+        system: The source system.
+        present: Every primary key the source holds now (``Connector.keys``).
+
+    Returns:
+        The source ids retired, sorted.
+    """
+    holds = set(present)
+    known = connection.execute(
+        select(source_records.c.source_id).where(
+            source_records.c.system == system,
+            source_records.c.entity == entity,
+            source_records.c.status != DELETED,
+        )
+    ).scalars()
+    gone = sorted(source_id for source_id in known if source_id not in holds)
+    if not gone:
+        return []
+    links = load_xrefs(connection, entity)
+    left: dict[str, list[str]] = {}
+    for source_id in gone:
+        golden_id = links.get((system, source_id))
+        if golden_id:
+            left.setdefault(golden_id, []).append(f"{system}/{entity}/{source_id}")
+    for chunk in chunked(gone):
+        connection.execute(
+            update(source_records)
+            .where(
+                source_records.c.system == system,
+                source_records.c.entity == entity,
+                source_records.c.source_id.in_(list(chunk)),
+            )
+            .values(status=DELETED)
+        )
+        connection.execute(
+            delete(xrefs).where(
+                xrefs.c.entity == entity,
+                tuple_(xrefs.c.system, xrefs.c.source_id).in_([(system, sid) for sid in chunk]),
+            )
+        )
+    record_events(
+        connection,
+        run_id,
+        entity,
+        [MatchEvent("detach", g, (), tuple(keys)) for g, keys in sorted(left.items())],
+    )
+    return gone
