@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from connectors.tryton.codec import decode, encode
 from tests.e2e.peers import common
 
 DATABASE = "crmsync"
@@ -75,56 +76,6 @@ class TrytonError(RuntimeError):
         self.kind = kind
         self.details = details
         super().__init__(f"{kind}: {details}")
-
-
-def encode(value: Any) -> Any:
-    """Turn Python values into Tryton's typed JSON objects (recursively)."""
-    if isinstance(value, Decimal):
-        return {"__class__": "Decimal", "decimal": str(value)}
-    if isinstance(value, dt.datetime):
-        return {
-            "__class__": "datetime",
-            "year": value.year,
-            "month": value.month,
-            "day": value.day,
-            "hour": value.hour,
-            "minute": value.minute,
-            "second": value.second,
-            "microsecond": value.microsecond,
-        }
-    if isinstance(value, dt.date):
-        return {"__class__": "date", "year": value.year, "month": value.month, "day": value.day}
-    if isinstance(value, bytes):
-        return {"__class__": "bytes", "base64": base64.b64encode(value).decode()}
-    if isinstance(value, dict):
-        return {key: encode(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [encode(item) for item in value]
-    return value
-
-
-def decode(obj: dict[str, Any]) -> Any:
-    """``json`` object hook turning Tryton's typed objects back into Python values."""
-    kind = obj.get("__class__")
-    if kind == "Decimal":
-        return Decimal(obj["decimal"])
-    if kind == "date":
-        return dt.date(obj["year"], obj["month"], obj["day"])
-    if kind == "datetime":
-        return dt.datetime(
-            obj["year"],
-            obj["month"],
-            obj["day"],
-            obj.get("hour", 0),
-            obj.get("minute", 0),
-            obj.get("second", 0),
-            obj.get("microsecond", 0),
-        )
-    if kind == "timedelta":
-        return dt.timedelta(seconds=obj["seconds"])
-    if kind == "bytes":
-        return base64.b64decode(obj["base64"])
-    return obj
 
 
 class TrytonClient:
