@@ -42,6 +42,8 @@ ConnectorFactory = Callable[[str, dict[str, Any]], Connector]
 
 CONNECTOR_KINDS: dict[str, str | ConnectorFactory] = {
     "sql": "connectors.sql:create_connector",
+    "bottlecrm": "connectors.bottlecrm:create_connector",
+    "tryton": "connectors.tryton:create_connector",
 }
 """Built-in kinds (``module:attribute`` or the factory itself), used when the installed
 package metadata does not declare them (an entry point of the same name wins)."""

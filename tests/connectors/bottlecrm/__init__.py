@@ -1,0 +1,1 @@
+"""Unit tests of the BottleCRM connector (recorded-style HTTP through httpx.MockTransport)."""
