@@ -13,6 +13,10 @@ One database holds it all (SQLite file by default, PostgreSQL in production):
 * ``outbox`` — changes to push to targets, keyed by an idempotency key.
 * ``published`` — what each target last received per golden record (for diffs).
 * ``publish_log`` — per run and target: records created, updated and unchanged.
+* ``dead_letters`` — records a target rejected, with its message; retried every run.
+* ``publish_conflicts`` — updates deferred because the target changed the record since
+  our pull (re-pulled and re-matched next run).
+* ``publish_approvals`` — mass changes the circuit breaker stopped, and their approval.
 * ``rule_results`` — per run, entity, stage and rule: records checked and failed
   (append-only; the audit report and its trend read it).
 * ``pull_log`` — per run and source: records pulled, the source's total and its newest
@@ -185,10 +189,12 @@ outbox = Table(
     Column("operation", String(16), nullable=False),  # create | update
     Column("payload", JSON, nullable=False),
     Column("idempotency_key", String(HASH), nullable=False, unique=True),
-    Column("status", String(16), nullable=False),  # pending | sent | failed
+    # pending | sent | failed | rejected (dead letter) | conflict (deferred) | superseded
+    Column("status", String(16), nullable=False),
     Column("error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
+    Column("payload_hash", String(HASH)),  # 0003: what the target holds once it is sent
     Index(None, "target", "entity", "status"),
 )
 
@@ -281,4 +287,56 @@ golden_overrides = Table(
     Column("value", JSON),
     Column("set_by", String(128), nullable=False),
     Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
+# Publish safety (migration 0003): records a target rejected, updates deferred because the
+# target changed the record since our pull, and mass changes waiting for approval.
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("target", String(SYSTEM), primary_key=True),
+    Column("entity", String(ENTITY), primary_key=True),
+    Column("target_id", String(SOURCE_ID), primary_key=True),
+    Column("golden_id", String(GOLDEN_ID), nullable=False),
+    Column("operation", String(16), nullable=False),  # create | update
+    Column("error", Text, nullable=False),  # the target's own message
+    Column("attempts", Integer, nullable=False),
+    Column("first_run", String(64), nullable=False),
+    Column("last_run", String(64), nullable=False),
+    Column("first_failed_at", DateTime(timezone=True), nullable=False),
+    Column("last_failed_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_run", String(64)),  # the run whose retry the target accepted
+    Index(None, "last_run"),
+)
+
+publish_conflicts = Table(
+    "publish_conflicts",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("target", String(SYSTEM), primary_key=True),
+    Column("entity", String(ENTITY), primary_key=True),
+    Column("target_id", String(SOURCE_ID), primary_key=True),
+    Column("golden_id", String(GOLDEN_ID), nullable=False),
+    Column("expected_updated_at", String(64)),  # the target's change time as we pulled it
+    Column("detail", Text, nullable=False),  # what the target holds now
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_run", String(64)),  # the run that wrote the record after re-pulling it
+    Index(None, "target", "entity", "target_id"),
+)
+
+publish_approvals = Table(
+    "publish_approvals",
+    metadata,
+    Column("run_id", String(64), primary_key=True),  # the run the breaker stopped
+    Column("entity", String(ENTITY), primary_key=True),
+    Column("target", String(SYSTEM), primary_key=True),
+    Column("changes", Integer, nullable=False),
+    Column("target_records", Integer, nullable=False),
+    Column("max_changes", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | approved | used
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("approved_at", DateTime(timezone=True)),
+    Column("approved_by", String(128)),
+    Column("used_run", String(64)),  # the run the approval let through
+    Index(None, "entity", "target", "status"),
 )

@@ -52,9 +52,14 @@ class SystemSettings(_Settings):
     model_config = ConfigDict(extra="allow")
 
     connector: str = Field(description="Connector kind, e.g. `sql`.")
+    owns: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Canonical fields this system owns, per entity (e.g. `customer: "
+        "[credit_limit, payment_terms]`): read from it, never sent to it.",
+    )
 
     def connector_settings(self) -> dict[str, Any]:
-        """Return the connector-specific settings (every key but `connector`)."""
+        """Return the connector-specific settings (every key but `connector` and `owns`)."""
         return dict(self.model_extra or {})
 
 
@@ -128,6 +133,29 @@ class SurvivorshipRule(_Settings):
     )
 
 
+class PublishSettings(_Settings):
+    """Safety limits of pushing golden records of an entity back to its targets."""
+
+    max_change_ratio: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Stop before writing when a run would create or update more than this "
+        "share of a target's records; `crmsync approve RUN_ID` lets it through.",
+    )
+    min_changes: int = Field(
+        20,
+        ge=0,
+        description="Changes always allowed whatever the share (small systems are not blocked).",
+    )
+    guard_initial_load: bool = Field(
+        False,
+        description="Also guard the very first publish to a target (by default the initial "
+        "load, when crmsync never wrote to the target, is not limited).",
+    )
+    batch_size: int = Field(500, gt=0, description="Records sent to a target per call.")
+
+
 class EntitySettings(_Settings):
     """The sync of one canonical entity."""
 
@@ -143,6 +171,7 @@ class EntitySettings(_Settings):
     )
     gate: GateSettings = Field(default_factory=GateSettings)
     match: MatchSettings = Field(default_factory=MatchSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
 
 
 class ReportSettings(_Settings):
