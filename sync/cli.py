@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mappings.loader import MappingConfigError
-from sync import connectors_command
+from sync import approve_cli, connectors_command, plan_cli
 from sync.config import ConfigError, config_path, load_settings
 
 ENTITIES = ("customer", "product")
@@ -90,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     dictionary.add_argument("--out", default="-", help="output file (default: stdout)")
     connectors_command.add_parser(commands)
+    plan_cli.add_parser(commands)
+    approve_cli.add_parser(commands)
     return parser
 
 
@@ -268,6 +270,8 @@ COMMANDS = {
     "dedupe": _cmd_dedupe,
     "dictionary": _cmd_dictionary,
     "connectors": connectors_command.run,
+    "plan": plan_cli.command,
+    "approve": approve_cli.command,
 }
 
 
