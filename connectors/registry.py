@@ -44,6 +44,8 @@ CONNECTOR_KINDS: dict[str, str | ConnectorFactory] = {
     "sql": "connectors.sql:create_connector",
     "bottlecrm": "connectors.bottlecrm:create_connector",
     "tryton": "connectors.tryton:create_connector",
+    "salesforce": "connectors.salesforce:create_connector",
+    "hubspot": "connectors.hubspot:create_connector",
 }
 """Built-in kinds (``module:attribute`` or the factory itself), used when the installed
 package metadata does not declare them (an entry point of the same name wins)."""

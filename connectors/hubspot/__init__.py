@@ -7,9 +7,9 @@ from typing import Any
 from connectors.hubspot.config import HubSpotConfig
 from connectors.hubspot.connector import HubSpotConnector
 
-__all__ = ["HubSpotConfig", "HubSpotConnector", "build"]
+__all__ = ["HubSpotConfig", "HubSpotConnector", "create_connector"]
 
 
-def build(system: str, settings: dict[str, Any]) -> HubSpotConnector:
+def create_connector(system: str, settings: dict[str, Any]) -> HubSpotConnector:
     """Build the connector of ``system`` from its crmsync.yaml settings (entry point)."""
     return HubSpotConnector(system, HubSpotConfig.model_validate(settings))

@@ -7,9 +7,9 @@ from typing import Any
 from connectors.salesforce.config import SalesforceConfig
 from connectors.salesforce.connector import SalesforceConnector
 
-__all__ = ["SalesforceConfig", "SalesforceConnector", "build"]
+__all__ = ["SalesforceConfig", "SalesforceConnector", "create_connector"]
 
 
-def build(system: str, settings: dict[str, Any]) -> SalesforceConnector:
+def create_connector(system: str, settings: dict[str, Any]) -> SalesforceConnector:
     """Build the connector of ``system`` from its crmsync.yaml settings (entry point)."""
     return SalesforceConnector(system, SalesforceConfig.model_validate(settings))
