@@ -166,6 +166,18 @@ def _seed(bin_dir: Path, env: dict[str, str], run_dir: Path) -> dict[str, str]:
         raise common.PeerError(f"seed script printed no JSON: {out[-200:]!r}") from exc
 
 
+def run_django(run_dir: Path, code: str, timeout: float = 900) -> str:
+    """Run Python ``code`` with BottleCRM's interpreter and settings; return its stdout.
+
+    ``code`` must call ``django.setup()`` itself. For bulk seeding (benchmarks): the ORM
+    writes thousands of records in seconds where the API takes minutes.
+    """
+    env = _prepare(run_dir)
+    return common.run(
+        [str(VENV / "bin" / "python"), "-c", code], env=env, cwd=run_dir, timeout=timeout
+    )
+
+
 def start(run_dir: Path = RUN_DIR) -> BottleCrmServer:
     """Restore the snapshot into ``run_dir``, seed an admin token, start gunicorn.
 
