@@ -304,3 +304,29 @@ def test_config_needs_credentials_and_hides_the_secret() -> None:
         {"instance_url": "https://x", "client_id": "a", "client_secret": SECRET}
     )
     assert SECRET not in repr(config) and SECRET not in config.model_dump_json()
+
+
+def test_opportunities_come_with_all_their_line_items() -> None:
+    connector, replay, _ = _connector("pull_opportunity")
+    mapping = MappingSpec.model_validate(
+        {
+            "system": "salesforce",
+            "entity": "order",
+            "source": {"table": "Opportunity", "primary_key": "Id", "updated_at": "SystemModstamp"},
+            "inbound": {
+                "customer_source_id": "AccountId",
+                "order_date": "CloseDate",
+                "status": "StageName",
+                "total.amount": "Amount",
+            },
+        }
+    )
+    assert connector.count(mapping, WINDOW) == 1
+    (deal,) = list(connector.pull(mapping, WINDOW))
+    replay.assert_done()
+    assert deal.payload["Amount"] == "1250.5"  # exact text, never a float
+    lines = deal.payload["OpportunityLineItems"]
+    assert [(x["Product2.ProductCode"], x["Quantity"], x["UnitPrice"]) for x in lines] == [
+        ("PKG-100", "10.0", "100.05"),
+        ("PKG-200", "2.0", "125.0"),
+    ]
