@@ -78,7 +78,14 @@ class TrytonSession(httpx.Auth):
     def __repr__(self) -> str:
         return f"TrytonSession({self._login!r}, **********)"
 
-    def _login_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def _login_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, bool]:
+        """Log in; return whether a session was opened.
+
+        A login answered with an HTTP error ends the flow with that answer, so the HTTP
+        client treats it like any other (401/403 fatal, 429/5xx retried).
+        """
         body = dumps(
             {
                 "id": 0,
@@ -97,12 +104,8 @@ class TrytonSession(httpx.Auth):
             headers={"Content-Type": "application/json"},
         )
         self.logins += 1
-        if response.status_code in (401, 403):
-            raise FatalError(
-                self.system, f"login of {self._login!r} refused (HTTP {response.status_code})"
-            )
         if response.status_code >= 400:
-            raise RetriableError(self.system, f"login failed with HTTP {response.status_code}")
+            return False
         try:
             payload = loads(response.content)
         except ValueError as exc:
@@ -116,17 +119,19 @@ class TrytonSession(httpx.Auth):
         user_id, session = result[0], result[1]
         token = base64.b64encode(f"{self._login}:{user_id}:{session}".encode()).decode()
         self._header = f"Session {token}"
+        return True
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Log in when needed, send ``request``; on 401 log in again once and re-send."""
         fresh = self._header is None
-        if fresh:
-            yield from self._login_flow(request)
+        if fresh and not (yield from self._login_flow(request)):
+            return
         request.headers["Authorization"] = str(self._header)
         response = yield request
         if response.status_code == 401 and not fresh:
             self._header = None
-            yield from self._login_flow(request)
+            if not (yield from self._login_flow(request)):
+                return
             request.headers["Authorization"] = str(self._header)
             yield request
 

@@ -198,7 +198,7 @@ def test_incremental_window_boundary_rows_and_address_only_change(
     window = _pull(connector, CUSTOMER, PullWindow(cursor.updated_at, cursor.source_id))
     assert [r.source_id for r in window] == [str(ids[2])]
     assert window[0].payload["invoice_address.street"] == "99 New Street"
-    assert window[0].updated_at and window[0].updated_at > cursor.updated_at
+    assert (window[0].updated_at or "") > (cursor.updated_at or "")
 
     # A new contact mechanism counts as well.
     rpc.call(
