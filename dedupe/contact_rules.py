@@ -149,6 +149,13 @@ class ContactRules:
             reason[index] = f"{', '.join(details)} agree; last name {last[index]:.2f}"
         return RuleDecision(accept=accept, score=np.clip(score, 0.0, 1.0), reason=reason)
 
+    def plausible(self, cols: ContactColumns, pairs: PairArray) -> BoolArray:
+        """A similar family name, or an equal e-mail address."""
+        left, right = pairs[:, 0], pairs[:, 1]
+        last = np.nan_to_num(compare.ratio(cols.last, left, right), nan=0.0)
+        email = is_equal(compare.exact(cols.email, left, right))
+        return np.asarray((last >= EMAIL_LAST_NAME_MIN) | email, dtype=np.bool_)
+
     def guard(self, cols: ContactColumns) -> ClusterGuard:
         """One golden customer per cluster."""
         return ClusterGuard(exclusive={"customer": list(cols.customer)})

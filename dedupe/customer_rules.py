@@ -5,6 +5,9 @@ never across kinds (person vs company); never across a hierarchy edge (a branch 
 head office); never two sites of one company (a different site qualifier in the name,
 or different parents in one system); never two different tax ids.
 
+An engine-only match needs a plausible name (or an equal tax id, e-mail or web site):
+the same address alone is two companies in one building, not one company.
+
 Rules (a pair they accept is a match whatever the engine says):
 
 * equal tax id and a plausible name (or two more equal fields, for names written in
@@ -51,6 +54,7 @@ NAME_ONE_FIELD_MIN = 0.9
 NAME_TWO_FIELDS_MIN = 0.8
 NAME_THREE_FIELDS_MIN = 0.7
 PERSON_NAME_MIN = 0.85
+PLAUSIBLE_NAME_MIN = 0.6
 MAX_BLOCK_SIZE = 50
 WINDOW = 10
 
@@ -213,6 +217,17 @@ class CustomerRules:
                 )
             reason[index] = f"{head}; name {name0[index]:.2f}"
         return RuleDecision(accept=accept, score=np.clip(score, 0.0, 1.0), reason=reason)
+
+    def plausible(self, cols: CustomerColumns, pairs: PairArray) -> BoolArray:
+        """A similar name, or an equal tax id, e-mail address or web site."""
+        left, right = pairs[:, 0], pairs[:, 1]
+        name0 = name_similarity(cols.name, left, right)
+        identifier = (
+            is_equal(compare.exact(cols.tax, left, right))
+            | is_equal(compare.exact(cols.email, left, right))
+            | is_equal(compare.exact(cols.web, left, right))
+        )
+        return np.asarray((name0 >= PLAUSIBLE_NAME_MIN) | identifier, dtype=np.bool_)
 
     def guard(self, cols: CustomerColumns) -> ClusterGuard:
         """One tax id, site and kind per cluster; a branch never joins its head office."""

@@ -8,7 +8,9 @@ scored the pair at or above the lower threshold), and a steward's decision if an
   everything else.
 * Otherwise a pair that breaks a hard constraint is no match, whatever its probability.
 * ``combined`` (default): a match when the rules accept it or the probability reaches
-  the upper threshold; ``engine``: the probability alone; ``rules``: the rules alone.
+  the upper threshold; ``engine``: the probability alone; ``rules``: the rules alone. A
+  match on probability also needs the entity's minimum corroboration (a plausible name),
+  else it goes to review.
 * A pair that is no match but whose probability reaches the lower threshold goes to the
   review queue.
 """
@@ -37,6 +39,7 @@ class Evidence:
         rule_accept: The entity's rules accept the pair.
         rule_score: The rules' confidence in ``[0, 1]``.
         rule_reason: The accepting rule, ``""`` when none.
+        plausible: The pair has the corroboration an engine-only match needs.
         probability: The engine's match probability; ``NaN`` when not scored (below the
             lower threshold, or no engine).
         must_link: A steward merged the pair.
@@ -47,6 +50,7 @@ class Evidence:
     rule_accept: BoolArray
     rule_score: FloatArray
     rule_reason: npt.NDArray[np.object_]
+    plausible: BoolArray
     probability: FloatArray
     must_link: BoolArray
     cannot_link: BoolArray
@@ -92,7 +96,7 @@ def decide(evidence: Evidence, *, method: str, upper: float, lower: float) -> De
         raise ValueError(f"unknown match method {method!r}; expected one of {METHODS}")
     probability = np.nan_to_num(evidence.probability, nan=0.0)
     base = evidence.allowed & ~evidence.cannot_link
-    by_engine = probability >= upper
+    by_engine = (probability >= upper) & evidence.plausible
     if method == "rules":
         automatic = evidence.rule_accept
     elif method == "engine":

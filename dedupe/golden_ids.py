@@ -8,7 +8,10 @@ Clusters without anchors inherit by vote: a cluster takes the golden id most of 
 members carried (ties: the smallest id). An id goes to one cluster only — the biggest
 claim wins; other clusters holding members of that id are *splits* and get new ids. A
 cluster whose members carried several ids is a *merge*: it keeps one, the others are
-retired. Ids no cluster keeps are retired. Brand-new clusters get new ids.
+retired. Ids no cluster keeps are retired. Brand-new clusters get new ids. Records that
+leave a golden record which lives on, for another one that lives on too, are a *move*
+(a record changed at its source and now matches elsewhere), so every change of a
+record's golden id is an event.
 """
 
 from __future__ import annotations
@@ -21,7 +24,11 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class IdentityEvent:
-    """A change of identity: ``create``, ``merge``, ``split`` or ``retire`` of a golden id."""
+    """A change of identity: ``create``, ``merge``, ``split``, ``move`` or ``retire``.
+
+    For ``move``, ``golden_id`` is the record's new golden id, ``other_golden_ids`` the
+    ones it left and ``members`` the records that moved.
+    """
 
     event: str
     golden_id: str
@@ -115,6 +122,12 @@ def assign_golden_ids(
             others = tuple(sorted(g for g in votes if g != golden_id and g not in owner_of_id))
             if others:
                 result.events.append(IdentityEvent("merge", golden_id, others, ordered))
+            moved = tuple(
+                k for k in ordered if previous.get(k) in owner_of_id and previous[k] != golden_id
+            )
+            if moved:
+                left = tuple(sorted({previous[k] for k in moved}))
+                result.events.append(IdentityEvent("move", golden_id, left, moved))
         for key in members:
             result.golden_of[key] = golden_id
     result.retired = {g for g in active if g not in owner_of_id}

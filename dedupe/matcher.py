@@ -217,6 +217,7 @@ def match_records(
         rule_accept=rule.accept,
         rule_score=rule.score,
         rule_reason=rule.reason,
+        plausible=rules.plausible(cols, pairs),
         probability=probability,
         must_link=_member_of(pairs, must, n_records),
         cannot_link=_member_of(pairs, cannot, n_records),

@@ -183,6 +183,13 @@ class ProductRules:
             reason[index] = f"{head}; name {name0[index]:.2f}"
         return RuleDecision(accept=accept, score=np.clip(score, 0.0, 1.0), reason=reason)
 
+    def plausible(self, cols: ProductColumns, pairs: PairArray) -> BoolArray:
+        """An equal code, or a similar name."""
+        left, right = pairs[:, 0], pairs[:, 1]
+        name0 = name_similarity(cols.name, left, right)
+        same_code = self._same_code(cols, left, right)
+        return np.asarray(same_code | (name0 >= PRODUCT_CODE_NAME_MIN), dtype=np.bool_)
+
     def guard(self, cols: ProductColumns) -> ClusterGuard:
         """One model number and one set of spec numbers per cluster."""
         return ClusterGuard(

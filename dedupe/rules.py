@@ -77,6 +77,15 @@ class EntityRules(Protocol):
         """Return the rules' decision per pair (only meaningful where allowed)."""
         ...
 
+    def plausible(self, cols: Any, pairs: PairArray) -> BoolArray:
+        """Return, per pair, whether it has the corroboration an engine-only match needs.
+
+        The engine sums evidence that is not independent (street, postcode and city of one
+        building); two companies sharing an address would match on that alone. A pair the
+        rules do not accept needs this too before the engine's probability can merge it.
+        """
+        ...
+
     def guard(self, cols: Any) -> ClusterGuard:
         """Return the per-record facts clustering must not violate."""
         ...

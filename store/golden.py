@@ -241,17 +241,21 @@ def retire_missing(
         The source ids retired, sorted.
     """
     holds = set(present)
-    known = connection.execute(
-        select(source_records.c.source_id).where(
-            source_records.c.system == system,
-            source_records.c.entity == entity,
-            source_records.c.status != DELETED,
-        )
-    ).scalars()
+    known = set(
+        connection.execute(
+            select(source_records.c.source_id).where(
+                source_records.c.system == system,
+                source_records.c.entity == entity,
+                source_records.c.status != DELETED,
+            )
+        ).scalars()
+    )
+    links = load_xrefs(connection, entity)
+    # A record crmsync created in the target is linked before it is ever pulled.
+    known.update(source_id for (linked, source_id) in links if linked == system)
     gone = sorted(source_id for source_id in known if source_id not in holds)
     if not gone:
         return []
-    links = load_xrefs(connection, entity)
     left: dict[str, list[str]] = {}
     for source_id in gone:
         golden_id = links.get((system, source_id))

@@ -2,7 +2,8 @@
 
 Commands: ``demo`` (seed the sandboxes, run the syncs through Airflow, print the
 summary), ``run`` (one sync in this process, no scheduler), ``report`` (the audit report
-of a run), ``seed``, ``migrate``, ``dictionary`` and ``connectors`` (installed kinds).
+of a run), ``seed``, ``migrate``, ``dictionary``, ``connectors`` (installed kinds), and
+the steward's ``review`` (queue of uncertain matches) and ``override`` (golden values).
 Exit codes: 0 success, 1 a run failed or was blocked, 2 bad usage or configuration.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 from mappings.loader import MappingConfigError
 from sync import approve_cli, connectors_command, plan_cli
 from sync.config import ConfigError, config_path, load_settings
+from sync.review_cli import STEWARD_COMMANDS, add_steward_parsers
 
 ENTITIES = ("customer", "product")
 
@@ -92,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     connectors_command.add_parser(commands)
     plan_cli.add_parser(commands)
     approve_cli.add_parser(commands)
+    add_steward_parsers(commands)
     return parser
 
 
@@ -272,6 +275,7 @@ COMMANDS = {
     "connectors": connectors_command.run,
     "plan": plan_cli.command,
     "approve": approve_cli.command,
+    **STEWARD_COMMANDS,
 }
 
 

@@ -80,3 +80,15 @@ def test_anchored_split_off_by_matcher_keeps_id():
     result = assign_golden_ids([["a"], ["b"]], previous, {"G1"}, "GC", ids(), anchored={"a", "b"})
     assert result.golden_of == {"a": "G1", "b": "G1"}
     assert result.retired == set()
+
+
+def test_record_moving_between_living_golden_records_is_a_move_event():
+    previous = {"a": "G1", "b": "G1", "c": "G2", "d": "G2"}
+    # b changed at its source and now matches c and d; a stays alone.
+    result = assign_golden_ids(
+        [["a"], ["b", "c", "d"]], previous, {"G1", "G2"}, "GC", ids(), anchored={"a", "c", "d"}
+    )
+    assert result.golden_of == {"a": "G1", "b": "G2", "c": "G2", "d": "G2"}
+    assert [(e.event, e.golden_id, e.other_golden_ids, e.members) for e in result.events] == [
+        ("move", "G2", ("G1",), ("b",))
+    ]
