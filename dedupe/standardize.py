@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from importlib import resources
 
 from rapidfuzz.distance import OSA
 from unidecode import unidecode
@@ -17,10 +19,13 @@ from unidecode import unidecode
 __all__ = [
     "city",
     "company_name",
+    "company_names",
     "email",
     "email_domain",
+    "fold_texts",
     "is_cjk",
     "person_name",
+    "person_names",
     "phone_digits",
     "postcode",
     "model_number",
@@ -28,10 +33,12 @@ __all__ = [
     "product_code_number",
     "product_name",
     "site_suffix",
+    "site_suffixes",
     "spec",
     "spec_numbers",
     "tax_id",
     "text",
+    "to_simplified_chinese",
     "website_domain",
 ]
 
@@ -387,7 +394,8 @@ _CJK_RANGES = (
     (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
     (0x20000, 0x2FA1F),  # CJK Extensions B..F and supplement
 )
-_BRACKETED = re.compile(r"[(\[{][^)\]}]*[)\]}]")
+# A bracket never spans lines, so the pattern also works on many values joined by "\n".
+_BRACKETED = re.compile(r"[(\[{][^)\]}\n]*[)\]}]")
 _DASH_SUFFIX = re.compile(r"\s+[-\u2013\u2014|/]\s+(?P<site>.+)$")
 _SPACES = re.compile(r"\s+")
 _UNIT_ALIASES = {
@@ -442,8 +450,72 @@ def is_cjk(char: str) -> bool:
     return any(low <= code <= high for low, high in _CJK_RANGES)
 
 
+_TRADITIONAL_TO_SIMPLIFIED: dict[str, str] = {}
+
+
+def _traditional_to_simplified() -> dict[str, str]:
+    """OpenCC's character table (traditional → simplified), read once on first use."""
+    if not _TRADITIONAL_TO_SIMPLIFIED:
+        table = resources.files("opencc") / "dictionary" / "TSCharacters.txt"
+        for line in table.read_text(encoding="utf-8").splitlines():
+            traditional, _, simplified = line.partition("\t")
+            if len(traditional) == 1 and simplified:
+                # Several candidates are listed most common first.
+                _TRADITIONAL_TO_SIMPLIFIED[traditional] = simplified.split()[0]
+    return _TRADITIONAL_TO_SIMPLIFIED
+
+
+def to_simplified_chinese(value: str) -> str:
+    """Write traditional Chinese characters in their simplified form (character by character).
+
+    OpenCC's character table is enough for matching: "華為技術股份有限公司" and
+    "华为技术股份有限公司" become equal; phrase-level variants do not matter there.
+
+    Args:
+        value: Any text; non-Chinese characters are kept.
+
+    Returns:
+        The text with simplified characters.
+    """
+    table = _traditional_to_simplified()
+    return "".join(table.get(char, char) for char in value)
+
+
+class _FoldTable(dict[int, str]):
+    """The character map of :func:`text` for ``str.translate``, filled on first use.
+
+    A character's replacement depends on that character alone, so one C-level
+    ``translate`` over a value, or over many values joined by newlines, does the work of
+    a Python loop per character.
+    """
+
+    def __init__(self, *, simplify_chinese: bool, keep_newlines: bool) -> None:
+        super().__init__()
+        self.simplify_chinese = simplify_chinese
+        if keep_newlines:
+            self[ord("\n")] = "\n"
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char.isascii():
+            out = char if char.isalnum() else " "
+        elif is_cjk(char):
+            out = _traditional_to_simplified().get(char, char) if self.simplify_chinese else char
+        else:
+            out = _ascii_alnum(unidecode(char))
+        self[code] = out
+        return out
+
+
+_FOLD_TABLES = {
+    (simplify, lines): _FoldTable(simplify_chinese=simplify, keep_newlines=lines)
+    for simplify in (False, True)
+    for lines in (False, True)
+}
+
+
 @lru_cache(maxsize=65_536)
-def text(value: str | None) -> str:
+def text(value: str | None, simplify_chinese: bool = False) -> str:
     """Fold a free-text value to lower-case ASCII words, keeping CJK characters.
 
     Full-width forms become half-width (NFKC), Latin letters lose their accents, every
@@ -451,6 +523,7 @@ def text(value: str | None) -> str:
 
     Args:
         value: The raw value.
+        simplify_chinese: Also write traditional Chinese characters as simplified ones.
 
     Returns:
         Space-separated lower-case tokens, ``""`` for a missing value.
@@ -458,30 +531,91 @@ def text(value: str | None) -> str:
     if not value:
         return ""
     folded = unicodedata.normalize("NFKC", value).casefold()
-    out: list[str] = []
-    for char in folded:
-        if char.isascii():
-            out.append(char if char.isalnum() else " ")
-        elif is_cjk(char):
-            out.append(char)
-        else:
-            out.append(_ascii_alnum(unidecode(char)))
-    return _SPACES.sub(" ", "".join(out)).strip()
+    return " ".join(folded.translate(_FOLD_TABLES[simplify_chinese, False]).split())
+
+
+def _joined(values: Sequence[str]) -> str:
+    """Values joined by newlines; a newline inside a value becomes a space."""
+    joined = "\n".join(values)
+    if joined.count("\n") != len(values) - 1:
+        joined = "\n".join(value.replace("\n", " ") for value in values)
+    return joined
+
+
+def _fold_joined(joined: str, simplify_chinese: bool) -> list[str]:
+    """:func:`text` of each line of an NFKC-normalised joined string."""
+    table = _FOLD_TABLES[simplify_chinese, True]
+    lines = joined.casefold().split("\n")
+    plain = [line.isascii() for line in lines]
+    # str.translate caches its mapping for ASCII input only: ASCII lines are folded
+    # together on that fast path, the others (accents, CJK) together on the slow one.
+    folded: list[list[str]] = [[], []]
+    for ascii_only in (True, False):
+        part = "\n".join(
+            line for line, flag in zip(lines, plain, strict=True) if flag is ascii_only
+        )
+        folded[ascii_only] = part.translate(table).split("\n")
+    ascii_lines, other_lines = iter(folded[True]), iter(folded[False])
+    return [" ".join(next(ascii_lines if flag else other_lines).split()) for flag in plain]
+
+
+def fold_texts(values: Sequence[str], *, simplify_chinese: bool = False) -> list[str]:
+    """:func:`text` of many values at once: one normalise, casefold and translate over all.
+
+    Args:
+        values: Raw values (``""`` for missing).
+        simplify_chinese: Also write traditional Chinese characters as simplified ones.
+
+    Returns:
+        The folded values, in order.
+    """
+    if not values:
+        return []
+    return _fold_joined(unicodedata.normalize("NFKC", _joined(values)), simplify_chinese)
 
 
 def _ascii_alnum(value: str) -> str:
     return "".join(c if c.isalnum() else " " for c in value.casefold())
 
 
-def _is_misspelt_form(token: str) -> bool:
-    """A long legal-form word with one typo or swap ("Coompany", "Comapny")."""
-    return len(token) >= _MIN_FUZZY_FORM_LEN and any(
+class _TokenCache(dict[str, str]):
+    """A function of one token, remembered per distinct token (names share few words)."""
+
+    _LIMIT = 1_000_000
+
+    def __init__(self, function: Callable[[str], str]) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, token: str) -> str:
+        if len(self) >= self._LIMIT:
+            self.clear()
+        value = self[token] = self.function(token)
+        return value
+
+
+def _misspelt_form(token: str) -> str:
+    misspelt = len(token) >= _MIN_FUZZY_FORM_LEN and any(
         OSA.distance(token, form) <= 1 for form in _LONG_FORMS
     )
+    return "y" if misspelt else ""
 
 
-def _strip_legal_forms(tokens: list[str]) -> list[str]:
-    """Drop trailing (repeatedly) and leading legal-form tokens, never the whole name."""
+_MISSPELT_FORMS = _TokenCache(_misspelt_form)
+_FORM_TOKENS = frozenset(token for form in _LEGAL_FORM_SET for token in form)
+
+
+def _is_misspelt_form(token: str) -> bool:
+    """A long legal-form word with one typo or swap ("Coompany", "Comapny")."""
+    return bool(_MISSPELT_FORMS[token])
+
+
+def _is_form_token(token: str) -> bool:
+    return token in _FORM_TOKENS or _is_misspelt_form(token)
+
+
+def _strip_trailing_forms(tokens: list[str]) -> list[str]:
+    """Drop trailing legal forms, longest first and repeatedly, never the whole name."""
     changed = True
     while changed and len(tokens) > 1:
         changed = False
@@ -493,6 +627,34 @@ def _strip_legal_forms(tokens: list[str]) -> list[str]:
         if not changed and _is_misspelt_form(tokens[-1]):
             del tokens[-1]
             changed = True
+    return tokens
+
+
+# Trailing run of legal-form words → how many of them are stripped. Only that run
+# decides (a form is made of form words), and names end in few distinct runs.
+_TRAILING_FORMS: dict[tuple[str, ...], int] = {}
+_PLACEHOLDER = "\x00"
+
+
+def _strip_legal_forms(tokens: list[str]) -> list[str]:
+    """Drop trailing (repeatedly) and leading legal-form tokens, never the whole name."""
+    run = 0
+    for token in reversed(tokens):
+        if not _is_form_token(token):
+            break
+        run += 1
+    if run == len(tokens):
+        tokens = _strip_trailing_forms(tokens)
+    elif run:
+        tail = tuple(tokens[-run:])
+        if tail not in _TRAILING_FORMS:
+            if len(_TRAILING_FORMS) >= 100_000:
+                _TRAILING_FORMS.clear()
+            # A non-form word in front stands for the rest of the name, which stays.
+            kept = _strip_trailing_forms([_PLACEHOLDER, *tail])
+            _TRAILING_FORMS[tail] = len(tail) + 1 - len(kept)
+        if dropped := _TRAILING_FORMS[tail]:
+            del tokens[-dropped:]
     while len(tokens) > 1 and tokens[0] in _LEADING_FORMS:
         del tokens[0]
     return tokens
@@ -524,13 +686,13 @@ def _join_initials(tokens: list[str]) -> list[str]:
     return out
 
 
+_CJK_CLASS = "[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _CJK_RANGES) + "]"
+_CJK_GAP = re.compile(f"(?<={_CJK_CLASS}) (?={_CJK_CLASS})")
+
+
 def _join_cjk(value: str) -> str:
     """Remove spaces between CJK characters, which CJK writing does not use."""
-    chars = list(value)
-    for index in range(1, len(chars) - 1):
-        if chars[index] == " " and is_cjk(chars[index - 1]) and is_cjk(chars[index + 1]):
-            chars[index] = ""
-    return "".join(chars)
+    return _CJK_GAP.sub("", value)
 
 
 def _strip_cjk_legal_forms(token: str) -> str:
@@ -544,8 +706,68 @@ def _strip_cjk_legal_forms(token: str) -> str:
     return token
 
 
+def _company_token(token: str) -> str:
+    return _fold_umlaut_spelling(_ABBREVIATIONS.get(token, token))
+
+
+_COMPANY_TOKENS = _TokenCache(_company_token)
+
+
+def _company_from_folded(folded: str, own_city: str) -> str:
+    """The rest of :func:`company_name` once the name went through :func:`text`."""
+    plain = folded.isascii()
+    if not plain:
+        folded = _join_cjk(folded)
+    tokens = folded.split()
+    if any(len(token) == 1 for token in tokens):
+        tokens = _join_initials(tokens)
+    tokens = _strip_legal_forms([_COMPANY_TOKENS[token] for token in tokens])
+    if not plain:
+        tokens = [_strip_cjk_legal_forms(token) if is_cjk(token[-1]) else token for token in tokens]
+        if tokens and is_cjk(tokens[0][0]):
+            tokens[0] = _strip_cjk_place(tokens[0], own_city)
+    return " ".join(token for token in tokens if token)
+
+
+def company_names(
+    values: Sequence[str],
+    cities: Sequence[str] | None = None,
+    *,
+    simplify_chinese: bool = False,
+) -> list[str]:
+    """:func:`company_name` of many values, the character work done once over all of them.
+
+    Args:
+        values: Names as written (``""`` for missing).
+        cities: Each name's city, or ``None``.
+        simplify_chinese: Also write traditional Chinese characters as simplified ones.
+
+    Returns:
+        The normalised names, in order.
+    """
+    if not values:
+        return []
+    joined = unicodedata.normalize("NFKC", _joined(values))
+    joined = (
+        _BRACKETED.sub(" ", joined) if "(" in joined or "[" in joined or "{" in joined else joined
+    )
+    joined = (
+        joined.replace("&", " and ").replace("+", " and ").replace("'", "").replace("\u2019", "")
+    )
+    folded = _fold_joined(joined, simplify_chinese)
+    if cities is None:
+        return [_company_from_folded(name, "") if name else "" for name in folded]
+    own = fold_texts(cities, simplify_chinese=simplify_chinese)
+    return [
+        _company_from_folded(name, city) if name else ""
+        for name, city in zip(folded, own, strict=True)
+    ]
+
+
 @lru_cache(maxsize=65_536)
-def company_name(value: str | None, city_name: str | None = None) -> str:
+def company_name(
+    value: str | None, city_name: str | None = None, simplify_chinese: bool = False
+) -> str:
     """Normalise a company name for comparison.
 
     Full-width characters become half-width, case and accents are folded (CJK kept),
@@ -561,22 +783,14 @@ def company_name(value: str | None, city_name: str | None = None) -> str:
     Args:
         value: The name as written.
         city_name: The record's city, stripped when a CJK name starts with it.
+        simplify_chinese: Also write traditional Chinese characters as simplified ones.
 
     Returns:
         The normalised name, ``""`` when missing.
     """
     if not value:
         return ""
-    raw = unicodedata.normalize("NFKC", value)
-    raw = _BRACKETED.sub(" ", raw)
-    raw = raw.replace("&", " and ").replace("+", " and ").replace("'", "").replace("\u2019", "")
-    tokens = _join_initials(_join_cjk(text(raw)).split())
-    tokens = [_fold_umlaut_spelling(_ABBREVIATIONS.get(token, token)) for token in tokens]
-    tokens = _strip_legal_forms(tokens)
-    tokens = [_strip_cjk_legal_forms(token) if is_cjk(token[-1]) else token for token in tokens]
-    if tokens and is_cjk(tokens[0][0]):
-        tokens[0] = _strip_cjk_place(tokens[0], text(city_name))
-    return " ".join(token for token in tokens if token)
+    return company_names([value], [city_name or ""], simplify_chinese=simplify_chinese)[0]
 
 
 @lru_cache(maxsize=65_536)
@@ -628,6 +842,39 @@ def site_suffix(value: str | None, city_name: str | None = None) -> str:
     return ""
 
 
+_SITE_MARKS = "-\u2013\u2014|/"
+
+
+def _may_name_site(value: str, folded: str) -> bool:
+    """Whether :func:`site_suffix` (without a city) can find a site; cheap checks only."""
+    if not _SITE_WORDS.isdisjoint(folded.split()):
+        return True
+    if value.isascii():
+        return any(mark in value for mark in _SITE_MARKS) and bool(_DASH_SUFFIX.search(value))
+    if any(mark in unicodedata.normalize("NFKC", value) for mark in _SITE_MARKS):
+        return True
+    compact = folded.replace(" ", "")
+    return any(suffix in compact for suffix in _CJK_SITE_SUFFIXES)
+
+
+def site_suffixes(values: Sequence[str]) -> list[str]:
+    """:func:`site_suffix` (without a city) of many values.
+
+    Most names name no site and skip the full function: one without a site word, a
+    spaced dash or a CJK branch suffix cannot have one.
+
+    Args:
+        values: Names as written (``""`` for missing).
+
+    Returns:
+        The sites, ``""`` where a name names none.
+    """
+    return [
+        site_suffix.__wrapped__(value) if value and _may_name_site(value, folded) else ""
+        for value, folded in zip(values, fold_texts(values), strict=True)
+    ]
+
+
 def _site_tokens(tokens: list[str]) -> str:
     """Sorted site tokens without site words, stop words and legal forms."""
     kept = (
@@ -640,24 +887,50 @@ def _site_tokens(tokens: list[str]) -> str:
     return " ".join(sorted(kept))
 
 
+def _first_last(value: str) -> str:
+    """ "Last, First" as "First Last"; other values unchanged."""
+    if value.count(",") != 1:
+        return value
+    last, first = value.split(",")
+    return f"{first} {last}"
+
+
+def person_names(values: Sequence[str], *, simplify_chinese: bool = False) -> list[str]:
+    """:func:`person_name` of many values, the character work done once over all of them.
+
+    Args:
+        values: Names as written (``""`` for missing).
+        simplify_chinese: Also write traditional Chinese characters as simplified ones.
+
+    Returns:
+        The normalised names, in order.
+    """
+    if not values:
+        return []
+    lines = unicodedata.normalize("NFKC", _joined(values)).split("\n")
+    joined = "\n".join(_first_last(line) if "," in line else line for line in lines)
+    return [
+        name
+        if _PERSON_TITLES.isdisjoint(tokens := name.split())
+        else " ".join(token for token in tokens if token not in _PERSON_TITLES)
+        for name in _fold_joined(joined, simplify_chinese)
+    ]
+
+
 @lru_cache(maxsize=65_536)
-def person_name(value: str | None) -> str:
+def person_name(value: str | None, simplify_chinese: bool = False) -> str:
     """Normalise a person's name: "Last, First" reordered, titles dropped, case folded.
 
     Args:
         value: The name as written, e.g. "Dr. Müller, Hans".
+        simplify_chinese: Also write traditional Chinese characters as simplified ones.
 
     Returns:
         Lower-case tokens in "first ... last" order, ``""`` when missing.
     """
     if not value:
         return ""
-    raw = unicodedata.normalize("NFKC", value)
-    if raw.count(",") == 1:
-        last, first = raw.split(",")
-        raw = f"{first} {last}"
-    tokens = [token for token in text(raw).split() if token not in _PERSON_TITLES]
-    return " ".join(tokens)
+    return person_names([value], simplify_chinese=simplify_chinese)[0]
 
 
 def email(value: str | None) -> str:

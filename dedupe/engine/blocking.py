@@ -25,7 +25,7 @@ _CHUNK = 4_000_000
 _SINGLE = (
     "tax_id",
     "email",
-    "phone",
+    "phone:digits",
     "website",
     "product_code",
     "company_name:sorted",

@@ -118,6 +118,10 @@ def _for_column(
     if kind == "city":
         fuzzy = _fuzzy_levels(column, (), (0.90,))
         return [Comparison(column, column, (*fuzzy, exact), term_frequency=column)]
+    if kind == "phone" and f"{column}:digits" in available:
+        digits = f"{column}:digits"
+        number = (Level("1 edit", "lev", (digits,), 1), Level("same number", "exact", (digits,)))
+        return [Comparison(column, column, number)]
     if kind in ("postcode", "phone", "tax_id", "product_code"):
         return [Comparison(column, column, (Level("1 edit", "lev", (column,), 1), exact))]
     if kind == "email":

@@ -98,6 +98,8 @@ class EngineConfig(BaseModel):
         em_iterations: Maximum EM iterations.
         seed: Seed for the random pairs.
         parallel: Standardise large columns on two processes (fork; Unix only).
+        simplify_chinese: Write traditional Chinese characters as simplified ones before
+            comparing names, addresses and text ("華為" and "华为" agree).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -113,6 +115,7 @@ class EngineConfig(BaseModel):
     em_iterations: int = Field(50, ge=1)
     seed: int = 1
     parallel: bool = True
+    simplify_chinese: bool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> EngineConfig:

@@ -1,9 +1,10 @@
-"""Vectorised standardisation: every distinct raw value is standardised once.
+"""Vectorised standardisation: every distinct raw value is standardised once, column-wise.
 
 Each configured column becomes one or more *features*: integer codes per record (``-1``
 for missing) into an array of distinct standardised strings. Equality is then an
 integer comparison, fuzzy scores are computed on distinct value pairs, and term
-frequencies are a ``bincount``.
+frequencies are a ``bincount``. Standardisers take a whole list of distinct values
+(:func:`dedupe.standardize.company_names` and friends fold all of them in one pass).
 """
 
 from __future__ import annotations
@@ -14,16 +15,22 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from dedupe import standardize as std
+from dedupe.engine.phones import e164_numbers, region_code
 
 __all__ = ["Feature", "Prepared", "prepare", "standardise_column"]
 
 IntArray = npt.NDArray[np.int64]
+Values = list[str]
+T = TypeVar("T")
+ColumnStandardiser = Callable[[Values], Values]
 
 _UMLAUT_SPELLING = re.compile(r"(?<=[a-z])([aou])e")
 _STREET_WORDS = {
@@ -92,31 +99,91 @@ class Prepared:
     kinds: dict[str, str]
 
 
-def _fold_names(value: str) -> str:
+class Standardiser(Protocol):
+    """A standardiser of a list of distinct raw values."""
+
+    def __call__(self, values: Values, simplify_chinese: bool) -> Values:
+        """Standardise ``values``, optionally writing Chinese in simplified characters."""
+        ...
+
+
+def _fold_names(values: Values) -> Values:
     """Fold "ae/oe/ue" spellings of umlauts so "Tröst" and "Troest" agree."""
-    return _UMLAUT_SPELLING.sub(r"\1", value)
+    if not values:
+        return []
+    return _UMLAUT_SPELLING.sub(r"\1", "\n".join(values)).split("\n")
 
 
-def _person(value: str) -> str:
-    return _fold_names(std.person_name(value))
+def _texts(values: Values, simplify_chinese: bool) -> Values:
+    return std.fold_texts(values, simplify_chinese=simplify_chinese)
 
 
-def _name_part(value: str) -> str:
-    return _fold_names(std.text(value))
+def _companies(values: Values, simplify_chinese: bool) -> Values:
+    return std.company_names(values, simplify_chinese=simplify_chinese)
 
 
-def _street(value: str) -> str:
-    folded = _STREET_SUFFIX.sub(" str", std.text(value))
-    return " ".join(_STREET_WORDS.get(token, token) for token in folded.split())
+def _sites(values: Values, simplify_chinese: bool) -> Values:
+    del simplify_chinese  # sites compare as written; their text is folded either way
+    return std.site_suffixes(values)
 
 
-def _house(value: str) -> str:
-    return std.text(value).replace(" ", "")
+def _persons(values: Values, simplify_chinese: bool) -> Values:
+    return _fold_names(std.person_names(values, simplify_chinese=simplify_chinese))
+
+
+def _name_parts(values: Values, simplify_chinese: bool) -> Values:
+    return _fold_names(_texts(values, simplify_chinese))
+
+
+def _city(values: Values, simplify_chinese: bool) -> Values:
+    return _fold_names(_texts(values, simplify_chinese))
+
+
+def _street(values: Values, simplify_chinese: bool) -> Values:
+    folded = _texts(values, simplify_chinese)
+    if not folded:
+        return []
+    joined = _STREET_SUFFIX.sub(" str", "\n".join(folded))
+    return [
+        " ".join([_STREET_WORDS.get(token, token) for token in line.split()])
+        for line in joined.split("\n")
+    ]
+
+
+def _house(values: Values, simplify_chinese: bool) -> Values:
+    return [value.replace(" ", "") for value in _texts(values, simplify_chinese)]
+
+
+def _country(values: Values, simplify_chinese: bool) -> Values:
+    """ISO alpha-2 codes where the country is recognised, else the folded text."""
+    codes = [region_code(value) for value in values]
+    return [
+        code or folded for code, folded in zip(codes, _texts(values, simplify_chinese), strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class _PerValue:
+    """A standardiser of single values applied to a list (picklable for the process pool)."""
+
+    function: Callable[[str], str]
+
+    def __call__(self, values: Values, simplify_chinese: bool) -> Values:
+        del simplify_chinese
+        return [self.function(value) if value else "" for value in values]
 
 
 def _email_local(value: str) -> str:
     address = std.email(value)
     return address.split("@", 1)[0] if address else ""
+
+
+def _product(value: str) -> str:
+    return std.product_name.__wrapped__(value)
+
+
+def _exact(value: str) -> str:
+    return value.strip()
 
 
 def _iso_dates(values: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
@@ -130,114 +197,91 @@ def _iso_dates(values: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     return out
 
 
-def _sorted_tokens(value: str) -> str:
-    return " ".join(sorted(value.split()))
-
-
-def _first_token(value: str) -> str:
-    return value.split(" ", 1)[0]
-
-
-def _company(value: str) -> str:
-    return std.company_name.__wrapped__(value)
-
-
-# Without a city, ``site_suffix`` finds a site only through a dash, a site word or a CJK
-# branch suffix; an ASCII name showing none of them cannot have one, and most names are
-# such, so they skip the full function (a third of the time of a company column).
-_SITE_HINT = re.compile(
-    "|".join(sorted((re.escape(word) for word in std._SITE_WORDS), key=len, reverse=True))
-    + r"|[-\u2013\u2014|/]"
-)
-
-
-def _site(value: str) -> str:
-    if value.isascii() and not _SITE_HINT.search(value.casefold()):
-        return ""
-    return std.site_suffix.__wrapped__(value)
-
-
-def _product(value: str) -> str:
-    return std.product_name.__wrapped__(value)
-
-
-def _city(value: str) -> str:
-    return _fold_names(std.city(value))
-
-
-def _exact(value: str) -> str:
-    return value.strip()
-
-
-Standardiser = Callable[[str], str]
-
-# Per type: feature suffix → function of the raw value. "" is the column's main feature.
-# Module-level functions (no lambdas), so a process pool can run them; the cached
-# standardisers are called unwrapped: a million distinct names would only thrash the cache.
+# Per type: feature suffix → standardiser of a list of distinct raw values (and whether
+# to simplify Chinese). "" is the column's main feature. Module-level functions, so a
+# process pool can run them.
 _VARIANTS: dict[str, dict[str, Standardiser]] = {
-    "company_name": {"": _company, "site": _site},
-    "person_name": {"": _person},
-    "first_name": {"": _name_part},
-    "last_name": {"": _name_part},
-    "full_address": {"": std.text},
+    "company_name": {"": _companies, "site": _sites},
+    "person_name": {"": _persons},
+    "first_name": {"": _name_parts},
+    "last_name": {"": _name_parts},
+    "full_address": {"": _texts},
     "street": {"": _street},
     "house_number": {"": _house},
     "city": {"": _city},
-    "postcode": {"": std.postcode},
-    "region": {"": std.text},
-    "country": {"": std.text},
-    "phone": {"": std.phone_digits},
-    "email": {"": std.email, "local": _email_local},
-    "tax_id": {"": std.tax_id},
-    "website": {"": std.website_domain},
-    "product_code": {"": std.product_code},
-    "product_name": {"": _product},
-    "text": {"": std.text},
-    "exact": {"": _exact},
+    "postcode": {"": _PerValue(std.postcode)},
+    "region": {"": _texts},
+    "country": {"": _country},
+    "email": {"": _PerValue(std.email), "local": _PerValue(_email_local)},
+    "tax_id": {"": _PerValue(std.tax_id)},
+    "website": {"": _PerValue(std.website_domain)},
+    "product_code": {"": _PerValue(std.product_code)},
+    "product_name": {"": _PerValue(_product)},
+    "text": {"": _texts},
+    "exact": {"": _PerValue(_exact)},
 }
+
+
+def _sorted_tokens(values: Values) -> Values:
+    return [" ".join(sorted(value.split())) for value in values]
+
+
+def _first_tokens(values: Values) -> Values:
+    return [value.partition(" ")[0] for value in values]
+
+
+def _initials(values: Values) -> Values:
+    return [value[:1] for value in values]
+
+
+_PHONE_TAIL = 9
+
+
+def _phone_tails(values: Values) -> Values:
+    """The last nine digits of E.164 numbers: agree when the country code is missing.
+
+    A record without a country keeps a number written without "+" as bare digits, and a
+    US number written "001 …" (a European habit) is read by the US rules as part of
+    the number; the tail of the subscriber number agrees in both cases.
+    """
+    return [value.removeprefix("+")[-_PHONE_TAIL:] for value in values]
+
+
 # Derived from the main feature's distinct values, not from raw values.
-_DERIVED: dict[str, dict[str, Standardiser]] = {
-    "company_name": {"sorted": _sorted_tokens, "first": _first_token},
+_DERIVED: dict[str, dict[str, ColumnStandardiser]] = {
+    "company_name": {"sorted": _sorted_tokens, "first": _first_tokens},
     "person_name": {"sorted": _sorted_tokens},
     "product_name": {"sorted": _sorted_tokens},
     "full_address": {"sorted": _sorted_tokens},
-    "first_name": {"initial": lambda v: v[:1]},
-    "last_name": {"initial": lambda v: v[:1]},
+    "phone": {"digits": _phone_tails},
+    "first_name": {"initial": _initials},
+    "last_name": {"initial": _initials},
 }
 
 
 _PARALLEL_MIN = 50_000
 
 
-def _apply_chunk(function: Standardiser, values: list[str]) -> list[str]:
-    return [function(value) if value else "" for value in values]
-
-
-def _apply(
-    function: Standardiser, distinct: npt.NDArray[np.object_], parallel: bool
-) -> npt.NDArray[np.object_]:
+def _apply(function: Callable[[list[T]], Values], values: list[T], parallel: bool) -> Values:
     """Standardise distinct values, on two processes when there are many of them."""
-    values = distinct.tolist()
     workers = min(2, os.cpu_count() or 1) if parallel else 1
     if (
         len(values) < _PARALLEL_MIN
         or workers < 2
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        return np.array(_apply_chunk(function, values), dtype=object)
+        return function(values)
     half = len(values) // 2
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        future = pool.submit(_apply_chunk, function, values[half:])
-        first = _apply_chunk(function, values[:half])
-        return np.array(first + future.result(), dtype=object)
+        future = pool.submit(function, values[half:])
+        first = function(values[:half])
+        return first + future.result()
 
 
-def _encode(
-    codes: IntArray, raw_values: npt.NDArray[np.object_]
-) -> tuple[IntArray, npt.NDArray[np.object_]]:
+def _encode(codes: IntArray, raw_values: Values) -> tuple[IntArray, npt.NDArray[np.object_]]:
     """Re-factorise standardised distinct values: several raw values may fold to one."""
-    new_codes, uniques = pd.factorize(pd.Series(raw_values, dtype=object))
+    new_codes, uniques = pd.factorize(np.asarray(raw_values, dtype=object))
     mapped = np.where(codes >= 0, new_codes[np.maximum(codes, 0)], -1)
     values = np.asarray(uniques, dtype=object)
     empty = np.flatnonzero(values == "")
@@ -248,14 +292,42 @@ def _encode(
     return mapped.astype(np.int64), values
 
 
-def _derive(feature: Feature, function: Standardiser) -> Feature:
-    derived = np.array([function(value) for value in feature.values], dtype=object)
-    codes, values = _encode(feature.codes, derived)
+def _derive(feature: Feature, function: ColumnStandardiser) -> Feature:
+    codes, values = _encode(feature.codes, function(feature.values.tolist()))
     return Feature(codes, values)
 
 
+def _raw_codes(series: pd.Series) -> tuple[IntArray, Values]:
+    raw = series.astype(object).where(series.notna(), "")
+    codes, uniques = pd.factorize(raw.astype(str))
+    return codes.astype(np.int64), [str(value) for value in uniques]
+
+
+def _e164_pairs(pairs: list[tuple[str, str]]) -> Values:
+    return e164_numbers([phone for phone, _ in pairs], [region for _, region in pairs])
+
+
+def _phones(series: pd.Series, regions: pd.Series | None, parallel: bool) -> Feature:
+    """E.164 over distinct (number, region) pairs."""
+    phone_codes, phones = _raw_codes(series)
+    if regions is None:
+        region_codes, region_of = np.zeros(len(phone_codes), dtype=np.int64), [""]
+    else:
+        region_codes, countries = _raw_codes(regions)
+        region_of = [region_code(country) for country in countries]
+    width = max(len(region_of), 1)
+    codes, uniques = pd.factorize(phone_codes * width + region_codes)
+    pairs = [(phones[key // width], region_of[key % width]) for key in uniques.tolist()]
+    return Feature(*_encode(codes.astype(np.int64), _apply(_e164_pairs, pairs, parallel)))
+
+
 def standardise_column(
-    series: pd.Series, kind: str, *, parallel: bool = True
+    series: pd.Series,
+    kind: str,
+    *,
+    parallel: bool = True,
+    simplify_chinese: bool = True,
+    regions: pd.Series | None = None,
 ) -> dict[str, Feature]:
     """Standardise one column, each distinct value once.
 
@@ -263,38 +335,55 @@ def standardise_column(
         series: Raw values (strings; ``""`` / NA = missing).
         kind: The column type.
         parallel: Allow a second process for many distinct values.
+        simplify_chinese: Write traditional Chinese characters as simplified ones in
+            names, addresses and text.
+        regions: For phones, each record's country (code or name), the default region
+            of numbers written without ``+``.
 
     Returns:
         Feature suffix (``""`` for the main feature) → feature.
     """
-    raw = series.astype(object).where(series.notna(), "")
-    codes, uniques = pd.factorize(raw.astype(str))
-    distinct = np.asarray(uniques, dtype=object)
     out: dict[str, Feature] = {}
-    if kind == "date_of_birth":
-        out[""] = Feature(*_encode(codes.astype(np.int64), _iso_dates(distinct)))
+    if kind == "phone":
+        out[""] = _phones(series, regions, parallel)
     else:
-        for suffix, function in _VARIANTS[kind].items():
-            values = _apply(function, distinct, parallel)
-            out[suffix] = Feature(*_encode(codes.astype(np.int64), values))
-    for suffix, function in _DERIVED.get(kind, {}).items():
-        out[suffix] = _derive(out[""], function)
+        codes, distinct = _raw_codes(series)
+        if kind == "date_of_birth":
+            dates = _iso_dates(np.asarray(distinct, dtype=object)).tolist()
+            out[""] = Feature(*_encode(codes, dates))
+        for suffix, function in _VARIANTS.get(kind, {}).items():
+            column = partial(function, simplify_chinese=simplify_chinese)
+            out[suffix] = Feature(*_encode(codes, _apply(column, distinct, parallel)))
+    for suffix, derived in _DERIVED.get(kind, {}).items():
+        out[suffix] = _derive(out[""], derived)
     return out
 
 
-def prepare(frame: pd.DataFrame, columns: dict[str, str], *, parallel: bool = True) -> Prepared:
+def prepare(
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    parallel: bool = True,
+    simplify_chinese: bool = True,
+) -> Prepared:
     """Standardise every configured column of a frame.
 
     Args:
         frame: The records.
         columns: Column name → type (``ignore`` already left out).
         parallel: Allow a second process for columns with many distinct values.
+        simplify_chinese: Write traditional Chinese characters as simplified ones.
 
     Returns:
         The features.
     """
+    country = next((name for name, kind in columns.items() if kind == "country"), None)
+    regions = frame[country] if country is not None else None
     features: dict[str, Feature] = {}
     for name, kind in columns.items():
-        for suffix, feature in standardise_column(frame[name], kind, parallel=parallel).items():
+        standardised = standardise_column(
+            frame[name], kind, parallel=parallel, simplify_chinese=simplify_chinese, regions=regions
+        )
+        for suffix, feature in standardised.items():
             features[f"{name}:{suffix}" if suffix else name] = feature
     return Prepared(size=len(frame), features=features, kinds=dict(columns))

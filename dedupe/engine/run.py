@@ -280,7 +280,9 @@ def deduplicate(
     sources: IntArray | None = None
     if config.source_column:
         sources = pd.factorize(frame[config.source_column].astype(str))[0].astype(np.int64)
-    prepared = prepare(frame, config.compared, parallel=config.parallel)
+    prepared = prepare(
+        frame, config.compared, parallel=config.parallel, simplify_chinese=config.simplify_chinese
+    )
     # From here on only the features are needed; when the caller passed the frame
     # without keeping a reference (as the command does), its memory is freed now.
     del frame

@@ -126,3 +126,44 @@ def test_product_name_and_model_number() -> None:
 def test_text_keeps_cjk_and_folds_accents() -> None:
     assert std.text("Zürich-Nord") == "zurich nord"
     assert std.text("上海 ＡＢＣ") == "上海 abc"
+
+
+_NAMES = [
+    "ACME GmbH & Co. KG",
+    "Acme Intl. Mfg. Co., Ltd.",
+    "Viking Pump Coompany LLC",
+    "S.A. Acme",
+    "The Acme Corp.",
+    "Co AG",
+    "GmbH",
+    "华为技术（上海）有限公司",
+    "广州联成电子有限公司",
+    "華為技術股份有限公司",
+    "ＡＣＭＥ　Ｃｏｒｐ．",
+    "O'Brien & Sons Ltd",
+    "Acme GmbH - Werk Hamburg",
+    "Acme Ltd (Plant 2)",
+    "Köhler GmbH\nline two",
+    "Éts. Morel",
+    "",
+]
+
+
+def test_column_functions_equal_the_per_value_ones() -> None:
+    assert std.company_names(_NAMES) == [std.company_name(name) for name in _NAMES]
+    cities = ["Lyon", "", "", "", "", "", "", "上海", "广州", "", "", "", "", "", "", "", ""]
+    assert std.company_names(_NAMES, cities) == [
+        std.company_name(name, city) for name, city in zip(_NAMES, cities, strict=True)
+    ]
+    assert std.site_suffixes(_NAMES) == [std.site_suffix(name) for name in _NAMES]
+    assert std.fold_texts(_NAMES) == [std.text(name) for name in _NAMES]
+    persons = ["Dr. Müller, Hans", "Ms Jane  DOE", "王，小明", "", "Li Wei"]
+    assert std.person_names(persons) == [std.person_name(name) for name in persons]
+
+
+def test_traditional_chinese_becomes_simplified_on_request() -> None:
+    assert std.to_simplified_chinese("華為技術") == "华为技术"
+    assert std.company_name("華為技術股份有限公司", simplify_chinese=True) == "华为技术"
+    assert std.company_name("華為技術股份有限公司") == "華為技術"
+    assert std.text("臺北 ABC", simplify_chinese=True) == "台北 abc"
+    assert std.person_names(["張偉"], simplify_chinese=True) == ["张伟"]

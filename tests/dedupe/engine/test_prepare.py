@@ -17,12 +17,19 @@ def test_company_names_fold_legal_forms_and_width() -> None:
     assert list(feature.counts) == [3]
 
 
-def test_each_distinct_value_standardised_once() -> None:
-    series = pd.Series(["+49 30 1234567"] * 1000 + ["030 1234567", None])
-    feature = standardise_column(series, "phone")[""]
-    assert len(feature.values) == 1
+def test_phones_become_e164_with_the_records_country_as_region() -> None:
+    series = pd.Series(["+49 30 1234567"] * 1000 + ["030 1234567", None, "030 1234567"])
+    countries = pd.Series(["DE"] * 1001 + ["DE", "Germany"])
+    feature = standardise_column(series, "phone", regions=countries)[""]
+    assert feature.values.tolist() == ["+49301234567"]
     assert (feature.codes[:1001] == 0).all()
     assert feature.codes[1001] == -1
+    assert feature.codes[1002] == 0
+
+
+def test_phones_without_region_keep_their_digits() -> None:
+    feature = standardise_column(pd.Series(["030 1234567", "+1 404 616 6543"]), "phone")[""]
+    assert feature.strings().tolist() == ["0301234567", "+14046166543"]
 
 
 def test_dates_become_iso_and_names_fold_umlaut_spellings() -> None:
