@@ -98,3 +98,17 @@ def bottlecrm_server(
         ``org_id``, ``email``; ``client()`` returns an httpx client on ``/api/``).
     """
     yield from _serve("BottleCRM", bottlecrm.start, tmp_path_factory.mktemp("bottlecrm"))
+
+
+@pytest.fixture(scope="module")
+def fresh_tryton(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tryton.TrytonServer]:
+    """A Tryton of this test module's own (restored from the snapshot, nobody else's data)."""
+    yield from _serve("Tryton", tryton.start, tmp_path_factory.mktemp("tryton-own"))
+
+
+@pytest.fixture(scope="module")
+def fresh_bottlecrm(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[bottlecrm.BottleCrmServer]:
+    """A BottleCRM of this test module's own (restored from the snapshot)."""
+    yield from _serve("BottleCRM", bottlecrm.start, tmp_path_factory.mktemp("bottlecrm-own"))
