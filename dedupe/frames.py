@@ -37,14 +37,12 @@ _PRODUCT_COLUMNS = {
     "spec": "text",
     "category": "text",
 }
+# A contact's address is mostly its company's, shared by every colleague: no evidence.
 _CONTACT_COLUMNS = {
     "first_name": "first_name",
     "last_name": "last_name",
     "email": "email",
     "phone": "phone",
-    "street": "street",
-    "postcode": "postcode",
-    "city": "city",
 }
 COLUMNS: dict[str, dict[str, str]] = {
     "customer": _CUSTOMER_COLUMNS,
@@ -84,9 +82,6 @@ def _contact_row(record: Contact) -> dict[str, str | None]:
         "last_name": record.last_name,
         "email": record.email,
         "phone": record.phone,
-        "street": record.address.street,
-        "postcode": record.address.postcode,
-        "city": record.address.city,
     }
 
 
