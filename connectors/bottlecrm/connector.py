@@ -1,10 +1,11 @@
-"""The BottleCRM connector: accounts, contacts and products over BottleCRM's REST API.
+"""The BottleCRM connector: accounts, contacts, products and deals over BottleCRM's REST API.
 
 Pull. BottleCRM's lists cannot filter by change time, and accounts have no change
 timestamp at all, so every pull reads the whole list (offset/limit pages, checked against
 the server's count, see :mod:`connectors.bottlecrm.paging`):
 
-* a mapping without ``source.updated_at`` (accounts) gets every record, ordered by id;
+* a mapping without ``source.updated_at`` (accounts, deals) gets every record, ordered
+  by id;
   the pipeline tells changed from unchanged records by content hash (full scan);
 * a mapping with ``source.updated_at`` (contacts, products) gets the records of the
   window ``[since, now - lag)``, filtered here, ordered by (timestamp, id), skipping the
@@ -208,6 +209,8 @@ class BottleCrmConnector:
         if not rows:
             return PushResult()
         resource = self._resource(mapping)
+        if not resource.writable:
+            raise FatalError(self.system, f"pushing {resource.table} is not supported")
         golden_column = outbound.golden_id_column
         if golden_column is not None and golden_column.startswith(CUSTOM_FIELDS_PREFIX):
             self._ensure_custom_field(resource, golden_column)

@@ -1,10 +1,11 @@
 """What the connector knows about each BottleCRM resource: path, envelope, fields, keys.
 
 One :class:`Resource` per ``source.table`` a mapping may name (``accounts``,
-``contacts``, ``products``, ``opportunities``). BottleCRM wraps every list differently
-(``active_accounts.open_accounts`` + ``closed_accounts.close_accounts``, ``results``,
-``opportunities``), wraps details (``account_obj``) and answers creates with only an id
-(products: the record under ``product``); those differences live here as data.
+``contacts``, ``products``, ``opportunities``; deals are read only). BottleCRM wraps
+every list differently (``active_accounts.open_accounts`` +
+``closed_accounts.close_accounts``, ``results``, ``opportunities``), wraps details
+(``account_obj``) and answers creates with only an id (products: the record under
+``product``); those differences live here as data.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class Resource:
     """Change-timestamp column, when the resource has one."""
     extras: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
     """Derived columns: name → function of the raw record."""
+    writable: bool = True
+    """Whether the connector pushes to the resource."""
 
     def columns(self, record: dict[str, Any]) -> dict[str, Any]:
         """Return the flat columns of one raw API record."""
@@ -201,5 +204,57 @@ PRODUCTS = Resource(
     updated_at="updated_at",
 )
 
-RESOURCES: dict[str, Resource] = {r.table: r for r in (ACCOUNTS, CONTACTS, PRODUCTS)}
+
+def _deal_lines(deal: dict[str, Any]) -> list[dict[str, Any]]:
+    """A deal's line items as order lines: numbered, with the deal's currency on amounts.
+
+    BottleCRM numbers every line ``order`` 0 unless reordered, so lines are numbered by
+    (order, created_at, id).
+    """
+    currency = deal.get("currency")
+    items = sorted(
+        deal.get("line_items") or [],
+        key=lambda i: (i.get("order") or 0, i.get("created_at") or "", str(i.get("id"))),
+    )
+    return [
+        {
+            "line_no": number,
+            "product_source_id": (item.get("product") or {}).get("id"),
+            "quantity": item.get("quantity"),
+            "unit_price": {"amount": item.get("unit_price"), "currency": currency},
+            "discount": item.get("discount_amount") or "0",
+            "amount": {"amount": item.get("total"), "currency": currency},
+        }
+        for number, item in enumerate(items, start=1)
+    ]
+
+
+OPPORTUNITIES = Resource(
+    table="opportunities",
+    path="opportunities/",
+    envelope=Envelope(lists=("opportunities",), counts=("opportunities_count",)),
+    fields=(
+        "id",
+        "name",
+        "stage",
+        "stage_kind",
+        "currency",
+        "amount",
+        "probability",
+        "closed_on",
+        "description",
+        "is_active",
+        "created_at",
+        "stage_changed_at",
+        "custom_fields",
+    ),
+    numeric=frozenset({"amount"}),
+    extras={
+        "account": lambda r: (r.get("account") or {}).get("id"),
+        "lines": _deal_lines,
+    },
+    writable=False,
+)
+
+RESOURCES: dict[str, Resource] = {r.table: r for r in (ACCOUNTS, CONTACTS, PRODUCTS, OPPORTUNITIES)}
 """Resource by the ``source.table`` name mappings use."""

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.base import PullWindow
+from connectors.base import PullWindow, PushRow
 from connectors.bottlecrm import BottleCrmConnector
+from connectors.bottlecrm.resources import OPPORTUNITIES
 from connectors.errors import FatalError
 from connectors.registry import build_connector
 from mappings.loader import PACKAGED_MAPPINGS, load_mapping
@@ -142,3 +143,48 @@ def test_the_registry_builds_the_kind_and_hides_the_token() -> None:
     connector.close()
     with pytest.raises(FatalError, match="token"):
         build_connector("crm", "bottlecrm", {"base_url": "https://crm.example.test"})
+
+
+def test_won_deals_are_orders_with_numbered_lines_and_are_not_pushed() -> None:
+    orders = load_mapping(PACKAGED_MAPPINGS / "bottlecrm_order.yaml")
+    deal = {
+        "id": "d1",
+        "account": {"id": "a1", "name": "Acme"},
+        "stage_kind": "won",
+        "currency": "EUR",
+        "amount": "127.50",
+        "line_items": [
+            {
+                "id": "l2",
+                "order": 0,
+                "created_at": "2026-01-02T00:00:00Z",
+                "product": None,
+                "quantity": "1.00",
+                "unit_price": "100.00",
+                "discount_amount": "10.00",
+                "total": "90.00",
+            },
+            {
+                "id": "l1",
+                "order": 0,
+                "created_at": "2026-01-01T00:00:00Z",
+                "product": {"id": "p1"},
+                "quantity": "3.00",
+                "unit_price": "12.50",
+                "discount_amount": "0.00",
+                "total": "37.50",
+            },
+        ],
+    }
+    columns = OPPORTUNITIES.columns(deal)
+    assert columns["account"] == "a1"
+    assert [(line["line_no"], line["product_source_id"]) for line in columns["lines"]] == [
+        (1, "p1"),
+        (2, None),
+    ]
+    assert columns["lines"][0]["unit_price"] == {"amount": "12.50", "currency": "EUR"}
+    with pytest.raises(FatalError, match="not supported"):
+        FakeBottleCrm().connector().push(
+            orders.model_copy(update={"outbound": CUSTOMERS.outbound}),
+            [PushRow("d1", {}, False)],
+        )

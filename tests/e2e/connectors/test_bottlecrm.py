@@ -21,7 +21,7 @@ from connectors.errors import FatalError, RetriableError
 from connectors.http import RetryPolicy
 from mappings.engine import map_inbound, outbound_projection
 from mappings.loader import load_mapping
-from mappings.models import Contact, Customer
+from mappings.models import Contact, Customer, Order
 from mappings.spec import MappingSpec
 from store.staging import payload_hash
 from tests.e2e.peers.bottlecrm import BottleCrmServer
@@ -377,3 +377,62 @@ def test_a_bad_token_is_fatal(bottlecrm_server: BottleCrmServer) -> None:
         assert bad.client.http.retries == 0
     finally:
         bad.close()
+
+
+def test_won_deals_pull_as_orders_with_their_lines(
+    connector: BottleCrmConnector, crm: httpx.Client
+) -> None:
+    tag = _tag()
+    account = _create(crm, "accounts/", {"name": f"Orders {tag}"})
+    product = _create(
+        crm, "invoices/products/", {"name": "Gear", "sku": f"G{tag}", "price": "12.50"}
+    )
+    pipeline = crm.get("opportunities/pipelines/").json()["pipelines"][0]["id"]
+
+    def deal(name: str) -> str:
+        return _create(
+            crm,
+            "opportunities/",
+            {
+                "name": name,
+                "account": account,
+                "pipeline": pipeline,
+                "stage": "PROPOSAL",
+                "closed_on": "2026-11-20",
+                "currency": "EUR",
+                "contacts": [],
+                "assigned_to": [],
+                "teams": [],
+            },
+        )
+
+    won, open_deal = deal(f"Won {tag}"), deal(f"Open {tag}")
+    for line in (
+        {"product_id": product, "quantity": "3", "unit_price": "12.50"},
+        {
+            "name": "Service",
+            "quantity": "1",
+            "unit_price": "100",
+            "discount_type": "PERCENTAGE",
+            "discount_value": "10",
+        },
+    ):
+        added = crm.post(f"opportunities/{won}/line-items/", json=line)
+        assert added.status_code in (200, 201), added.text
+    assert crm.patch(f"opportunities/{won}/", json={"stage": "CLOSED_WON"}).status_code == 200
+
+    mapping = _mapping("order")
+    records = {r.source_id: r for r in connector.pull(mapping, PullWindow(None))}
+    assert won in records and open_deal not in records
+    assert connector.count(mapping, PullWindow(None)) == len(records)
+    order = map_inbound(mapping, won, records[won].payload)
+    assert isinstance(order, Order)
+    assert order.customer_source_id == account
+    assert order.total is not None and order.total.amount == Decimal("127.50")
+    assert [(line.line_no, line.product_source_id) for line in order.lines] == [
+        (1, product),
+        (2, None),
+    ]
+    assert order.lines[1].discount == Decimal("10.00")
+    assert order.lines[1].amount is not None and order.lines[1].amount.amount == Decimal("90.00")
+    assert sum(line.amount.amount for line in order.lines if line.amount) == order.total.amount
