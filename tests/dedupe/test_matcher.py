@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from dedupe.matcher import MatchResult, match_customers, match_products
-from mappings.models import Address, Customer, CustomerKind, Money, Product, SourceRef
+from dedupe.matcher import (
+    MatchOptions,
+    MatchResult,
+    match_contacts,
+    match_customers,
+    match_products,
+)
+from mappings.models import Address, Contact, Customer, CustomerKind, Money, Product, SourceRef
 
 
 def _customer(system: str, source_id: str, name: str, **fields: object) -> Customer:
@@ -175,3 +181,68 @@ def test_products_without_code_need_equal_spec() -> None:
     result = match_products(records)
     assert _together(result, "crm/product/P1", "erp/product/X1")
     assert ["erp/product/X2"] in result.clusters
+
+
+def test_steward_merge_and_reject_override_the_rules() -> None:
+    records = [
+        _customer("crm", "1", "Acme GmbH", tax_id="DE1"),
+        _customer("erp", "1", "ACME GmbH", tax_id="DE1"),
+        _customer("erp", "2", "Zeta Handel KG"),
+    ]
+    options = MatchOptions(
+        must_link=[("crm/customer/1", "erp/customer/2")],
+        cannot_link=[("crm/customer/1", "erp/customer/1")],
+    )
+    result = match_customers(records, options)
+    assert _together(result, "crm/customer/1", "erp/customer/2")
+    assert not _together(result, "crm/customer/1", "erp/customer/1")
+    assert [p.reason for p in result.pairs] == ["steward merge"]
+
+
+def test_a_rejection_also_stops_chains() -> None:
+    records = [
+        _customer("crm", "1", "Acme GmbH", tax_id="DE1"),
+        _customer("erp", "1", "ACME GmbH", tax_id="DE1"),
+        _customer("erp", "2", "Acme GmbH", tax_id="DE1"),
+    ]
+    options = MatchOptions(cannot_link=[("erp/customer/1", "erp/customer/2")])
+    result = match_customers(records, options)
+    assert not _together(result, "erp/customer/1", "erp/customer/2")
+    assert sum(len(cluster) for cluster in result.clusters) == 3
+
+
+def _contact(source_id: str, account: str, first: str, last: str, **fields: object) -> Contact:
+    source = SourceRef(system="crm", entity="contact", source_id=source_id)
+    return Contact.model_validate(
+        {
+            "source": source,
+            "customer_source_id": account,
+            "first_name": first,
+            "last_name": last,
+            **fields,
+        }
+    )
+
+
+def test_contacts_match_within_their_golden_customer_only() -> None:
+    records = [
+        _contact("1", "A1", "Anna", "Becker", email="anna.becker@acme.de", phone="040 1234 56"),
+        _contact(
+            "2", "A2", "A.", "Becker", email="ANNA.BECKER@ACME.DE", address=Address(city="Kiel")
+        ),
+        _contact("3", "A1", "Anna", "Beckert", phone="040 1234 56"),
+        _contact("4", "B1", "Anna", "Becker", email="anna.becker@acme.de"),
+        _contact("5", "A1", "Jonas", "Becker", email="jonas.becker@acme.de"),
+    ]
+    # A1 and A2 are two records of one golden customer; B1 is another company.
+    customer_of = {
+        "crm/contact/1": "GC-A",
+        "crm/contact/2": "GC-A",
+        "crm/contact/3": "GC-A",
+        "crm/contact/4": "GC-B",
+        "crm/contact/5": "GC-A",
+    }
+    result = match_contacts(records, customer_of)
+    assert _together(result, "crm/contact/1", "crm/contact/2", "crm/contact/3")
+    assert ["crm/contact/4"] in result.clusters
+    assert ["crm/contact/5"] in result.clusters

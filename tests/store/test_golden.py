@@ -79,3 +79,42 @@ def test_unchanged_record_gets_fresh_lineage_and_confirmation(store):
     with store.connect() as c:
         record = load_active_golden(c, "customer")["G1"]
     assert record.lineage == {"n": "erp/7"}
+
+
+def test_retire_missing_detaches_records_the_source_no_longer_holds(store):
+    from sqlalchemy import select
+
+    from store.golden import retire_missing
+    from store.records import SourceRecordState, save_records
+    from store.schema import match_events, source_records
+
+    states = [
+        SourceRecordState("crm", "customer", sid, "h", {"name": sid}, "ok")
+        for sid in ("1", "2", "3")
+    ]
+    with store.begin() as c:
+        save_records(c, "r1", states, {})
+        save_xrefs(
+            c,
+            "r1",
+            "customer",
+            [XrefLink("crm", "1", "G1"), XrefLink("crm", "2", "G1"), XrefLink("crm", "3", "G2")],
+        )
+        # A record crmsync created in the target: linked, never pulled.
+        save_xrefs(c, "r1", "customer", [XrefLink("crm", "NEW-9", "G2")])
+    with store.begin() as c:
+        gone = retire_missing(c, "r2", "customer", "crm", ["1", "3"])
+    assert gone == ["2", "NEW-9"]
+    with store.connect() as c:
+        assert load_xrefs(c, "customer") == {("crm", "1"): "G1", ("crm", "3"): "G2"}
+        status = dict(c.execute(select(source_records.c.source_id, source_records.c.status)).all())
+        events = c.execute(
+            select(match_events.c.event, match_events.c.golden_id, match_events.c.members)
+        ).all()
+    assert status == {"1": "ok", "2": "deleted", "3": "ok"}
+    assert sorted(events) == [
+        ("detach", "G1", ["crm/customer/2"]),
+        ("detach", "G2", ["crm/customer/NEW-9"]),
+    ]
+    with store.begin() as c:
+        assert retire_missing(c, "r3", "customer", "crm", ["1", "3"]) == []
