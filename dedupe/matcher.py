@@ -27,7 +27,7 @@ from dedupe.customer_rules import CustomerRules
 from dedupe.decide import Evidence, decide
 from dedupe.product_rules import ProductRules
 from dedupe.rules import EntityRules
-from dedupe.scoring import EngineScores, FieldEvidence, score_pairs
+from dedupe.scoring import ENGINE_MIN_RECORDS, EngineScores, FieldEvidence, score_pairs
 from mappings.models import Contact, Customer, Product, Record
 
 __all__ = [
@@ -199,6 +199,9 @@ def match_records(
         Clusters, accepted pairs and the pairs to review.
     """
     options = options or MatchOptions()
+    if len(records) < ENGINE_MIN_RECORDS:
+        # Too few records to estimate the engine's weights: the rules decide.
+        options = replace(options, method="rules")
     cols = rules.columns(records)
     keys = rules.keys(cols)
     n_records = len(keys)
