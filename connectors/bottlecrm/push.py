@@ -12,9 +12,13 @@ case-insensitive). Then, per row:
 * an update sends only the columns whose values differ (a PATCH, or the product's partial
   PUT); a record that already holds every value is not written at all, so pushing the
   same batch twice changes nothing, not even ``updated_at``;
+* an update whose ``expected_updated_at`` no longer matches the record (changed in
+  BottleCRM since the pull) is not written and lands in ``conflicts``;
 * a 4xx for one record (field errors, a record deleted meanwhile) lands in ``rejected``
   with the server's message and the other rows go on. 401/403 and transient failures
   stop the batch: the pipeline re-sends it and the lookups make that safe.
+
+Values are first put into the form BottleCRM accepts (a web address gets ``https://``).
 
 BottleCRM answers some duplicates with a 500 rather than a 400 (a second product with the
 same SKU), which is why the natural key is checked here before the server sees it.
@@ -22,8 +26,8 @@ same SKU), which is why the natural key is checked here before the server sees i
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from connectors.base import PushResult, PushRow
@@ -33,8 +37,6 @@ from connectors.bottlecrm.resources import Resource
 from connectors.errors import FatalError
 from connectors.http.client import RejectedError
 from connectors.http.windows import parse_timestamp
-
-log = logging.getLogger(__name__)
 
 
 class RecordIndex:
@@ -98,7 +100,8 @@ class Pusher:
 
     def push(self, rows: Sequence[PushRow]) -> PushResult:
         """Write every row; return the counts, the links made and the rows refused."""
-        for row in rows:
+        for original in rows:
+            row = replace(original, values=self.resource.prepare(original.values))
             try:
                 if row.create:
                     self._create(row)

@@ -85,6 +85,15 @@ class Resource:
     """Derived columns: name → function of the raw record."""
     writable: bool = True
     """Whether the connector pushes to the resource."""
+    outgoing: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    """Column → how a pushed value is put into the form the server accepts."""
+
+    def prepare(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Return outbound ``values`` in the form the server accepts (see ``outgoing``)."""
+        return {
+            column: self.outgoing[column](value) if column in self.outgoing else value
+            for column, value in values.items()
+        }
 
     def columns(self, record: dict[str, Any]) -> dict[str, Any]:
         """Return the flat columns of one raw API record."""
@@ -114,6 +123,14 @@ class Resource:
 
 
 _ADDRESS = ("address_line", "city", "state", "postcode", "country")
+
+
+def with_scheme(value: Any) -> Any:
+    """Give a web address without a scheme ``https://``: BottleCRM refuses ``acme.example``."""
+    if isinstance(value, str) and value.strip() and "://" not in value:
+        return f"https://{value.strip()}"
+    return value
+
 
 ACCOUNTS = Resource(
     table="accounts",
@@ -147,6 +164,7 @@ ACCOUNTS = Resource(
     required=frozenset({"name"}),
     numeric=frozenset({"annual_revenue", "number_of_employees"}),
     extras={"assigned_to": _owners, "tags": lambda r: joined(r.get("tags"), "name")},
+    outgoing={"website": with_scheme},
 )
 
 CONTACTS = Resource(

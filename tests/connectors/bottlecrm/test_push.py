@@ -197,3 +197,15 @@ def test_an_update_of_a_record_changed_since_the_pull_is_a_conflict() -> None:
     assert result.updated == 0 and _writes(fake) == []
     object.__setattr__(row, "expected_updated_at", "2026-05-01T00:00:00.000000Z")
     assert fake.connector().push(PRODUCTS, [row]).updated == 1
+
+
+def test_a_web_address_without_scheme_gets_https() -> None:
+    fake = FakeBottleCrm()
+    fake.connector().push(
+        CUSTOMERS, [PushRow("n", _account("G1", "Acme", website="acme.example"), True)]
+    )
+    assert fake.accounts[0]["website"] == "https://acme.example"
+    again = fake.connector().push(
+        CUSTOMERS, [PushRow("n", _account("G1", "Acme", website="acme.example"), True)]
+    )
+    assert (again.created, again.updated) == (0, 0)

@@ -294,14 +294,19 @@ def test_rejected_records_are_reported_and_the_rest_land(
     rows = [
         PushRow("bad-email", _account_row(f"E{tag}", f"Bad mail {tag}", email="nope"), True),
         PushRow("taken", _account_row(f"T{tag}", f"taken {tag}"), True),
-        PushRow("good", _account_row(f"O{tag}", f"Good {tag}", email="ok@example.com"), True),
+        PushRow(
+            "good",
+            _account_row(f"O{tag}", f"Good {tag}", email="ok@example.com", website="good.example"),
+            True,
+        ),
     ]
     result = connector.push(mapping, rows)
     assert set(result.rejected) == {"bad-email", "taken"}
     assert "email" in result.rejected["bad-email"]
     assert taken in result.rejected["taken"]
     assert result.created == 1 and set(result.assigned_ids) == {"good"}
-    assert crm.get(f"accounts/{result.assigned_ids['good']}/").status_code == 200
+    good = crm.get(f"accounts/{result.assigned_ids['good']}/").json()["account_obj"]
+    assert good["website"] == "https://good.example"  # BottleCRM refuses a bare domain
 
 
 def test_push_products_idempotent_with_duplicate_sku_rejected(
