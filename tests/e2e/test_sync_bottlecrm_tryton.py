@@ -32,7 +32,7 @@ COUNTRIES = {"DE": ("DEU", "Germany"), "GB": ("GBR", "United Kingdom"), "ES": ("
 COUNTRIES |= {"FR": ("FRA", "France")}
 
 # The ERP's customers: legal names, VAT ids, invoice addresses.
-TRYTON_PARTIES = [
+TRYTON_PARTIES: list[dict[str, Any]] = [
     {
         "name": "Nordwind Maschinenbau GmbH",
         "street": "Hafenstraße 12",
@@ -63,7 +63,7 @@ TRYTON_PARTIES = [
 ]
 
 # The CRM's accounts: two of the same companies typed differently, one only the CRM has.
-BOTTLECRM_ACCOUNTS = [
+BOTTLECRM_ACCOUNTS: list[dict[str, Any]] = [
     {
         "name": "Nordwind Maschinenbau",
         "address_line": "Hafenstrasse 12",
