@@ -4,6 +4,8 @@ Records are sorted by key; blocks of equal size are expanded together with one
 ``triu_indices`` per distinct size, so the Python loop runs over block *sizes* (at most
 ``max_block_size``), never over blocks. Blocks above the bound are skipped and counted:
 a key value shared by thousands of records says little and would dominate the pairs.
+Each key's bound also shrinks until its pairs fit a budget per record
+(:func:`block_limit`), so a loose key keeps its small, telling blocks only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 
 from dedupe.engine.prepare import Prepared
 
-__all__ = ["BlockingStats", "auto_keys", "candidate_pairs", "key_codes"]
+__all__ = ["BlockingStats", "auto_keys", "block_limit", "candidate_pairs", "key_codes"]
 
 IntArray = npt.NDArray[np.int64]
 _CHUNK = 4_000_000
@@ -57,6 +59,7 @@ class BlockingStats:
     Attributes:
         keys: Key name → pairs it generated (before the union).
         skipped_blocks: Key name → blocks skipped for exceeding the bound.
+        block_limits: Key name → the block size bound it got (:func:`block_limit`).
         key_names: Key names in bit order of the pairs' key masks.
         candidate_pairs: Distinct candidate pairs after the union.
         possible_pairs: Pairs a full comparison would score.
@@ -66,6 +69,7 @@ class BlockingStats:
     keys: dict[str, int] = field(default_factory=dict)
     key_names: list[str] = field(default_factory=list)
     skipped_blocks: dict[str, int] = field(default_factory=dict)
+    block_limits: dict[str, int] = field(default_factory=dict)
     candidate_pairs: int = 0
     possible_pairs: int = 0
     reduction_ratio: float = 0.0
@@ -122,16 +126,45 @@ def key_codes(prepared: Prepared, key: list[str]) -> IntArray:
     return codes
 
 
-def _block_pairs(codes: IntArray, max_block: int) -> tuple[IntArray, IntArray, int]:
-    """All pairs within blocks of equal code; returns (left, right, skipped blocks)."""
+def block_limit(sizes: IntArray, max_block: int, max_pairs_per_record: float) -> int:
+    """The largest block size whose pairs fit the key's budget.
+
+    A key that identifies entities makes blocks of about one entity's records; one
+    whose blocks grow large (a common street in a big city) makes mostly non-matching
+    pairs. Blocks are kept smallest first while the key's pairs stay within
+    ``max_pairs_per_record`` times the records that have the key, so the bound adapts
+    to each key and to the size of the data.
+
+    Args:
+        sizes: Size of each block (records sharing one key value).
+        max_block: The absolute bound.
+        max_pairs_per_record: The key's pair budget per record holding it.
+
+    Returns:
+        The block size limit (at least 2, so pairs of two always count).
+    """
+    records = max(int(sizes.sum()), 1)
+    distinct, counts = np.unique(sizes[(sizes >= 2) & (sizes <= max_block)], return_counts=True)
+    pairs = np.cumsum(counts * distinct * (distinct - 1) // 2)
+    fitting = distinct[pairs <= max_pairs_per_record * records]
+    if len(fitting) == len(distinct):
+        return max_block
+    return max(int(fitting[-1]), 2) if len(fitting) else 2
+
+
+def _block_pairs(
+    codes: IntArray, max_block: int, max_pairs_per_record: float = float("inf")
+) -> tuple[IntArray, IntArray, int, int]:
+    """All pairs within blocks of equal code: (left, right, skipped blocks, block limit)."""
     members = np.flatnonzero(codes >= 0)
     order = members[np.argsort(codes[members], kind="stable")]
     if len(order) < 2:
         empty = np.empty(0, dtype=np.int64)
-        return empty, empty, 0
+        return empty, empty, 0, max_block
     sorted_codes = codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
+    max_block = block_limit(sizes, max_block, max_pairs_per_record)
     lefts: list[IntArray] = []
     rights: list[IntArray] = []
     for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_block)]):
@@ -145,8 +178,8 @@ def _block_pairs(codes: IntArray, max_block: int) -> tuple[IntArray, IntArray, i
     skipped = int(np.count_nonzero(sizes > max_block))
     if not lefts:
         empty = np.empty(0, dtype=np.int64)
-        return empty, empty, skipped
-    return np.concatenate(lefts), np.concatenate(rights), skipped
+        return empty, empty, skipped, max_block
+    return np.concatenate(lefts), np.concatenate(rights), skipped, max_block
 
 
 def candidate_pairs(
@@ -154,6 +187,7 @@ def candidate_pairs(
     keys: list[list[str]],
     *,
     max_block_size: int,
+    max_pairs_per_record: float = float("inf"),
     sources: IntArray | None = None,
     within_sources: bool = True,
 ) -> tuple[IntArray, IntArray, IntArray, BlockingStats]:
@@ -163,6 +197,8 @@ def candidate_pairs(
         prepared: The standardised features.
         keys: Blocking keys (feature names).
         max_block_size: Larger blocks are skipped.
+        max_pairs_per_record: Per key, blocks are kept smallest first while its pairs
+            stay within this many per record holding the key (:func:`block_limit`).
         sources: Source code per record, for linkage.
         within_sources: With ``sources``, also keep pairs of one source.
 
@@ -175,13 +211,16 @@ def candidate_pairs(
     encoded: list[IntArray] = []
     bits: list[IntArray] = []
     for number, key in enumerate(keys[:62]):
-        left, right, skipped = _block_pairs(key_codes(prepared, key), max_block_size)
+        left, right, skipped, limit = _block_pairs(
+            key_codes(prepared, key), max_block_size, max_pairs_per_record
+        )
         if sources is not None and not within_sources:
             keep = sources[left] != sources[right]
             left, right = left[keep], right[keep]
         name = "+".join(key)
         stats.keys[name] = len(left)
         stats.skipped_blocks[name] = skipped
+        stats.block_limits[name] = limit
         stats.key_names.append(name)
         encoded.append(np.minimum(left, right) * size + np.maximum(left, right))
         bits.append(np.full(len(left), 1 << number, dtype=np.int64))

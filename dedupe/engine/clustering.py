@@ -3,8 +3,9 @@
 Edges are joined strongest first (Kruskal order) with a union-find. Two clusters are not
 joined when any candidate pair between them scored below the cannot-link threshold: the
 pair was compared and is clearly not a match, so A~B and B~C must not glue A to C.
-The loop runs only over edges above the threshold (a small share of the pairs), and the
-cannot-link check walks the smaller side's constraints.
+The loop runs only over edges above the threshold inside connected components that hold
+a cannot-link pair (a small share of the pairs); the cannot-link check walks the smaller
+side's constraints.
 """
 
 from __future__ import annotations
@@ -72,15 +73,24 @@ def cluster(
     """
     stats = ClusterStats()
     strong = np.flatnonzero(probability >= match)
-    strong = strong[np.argsort(-probability[strong], kind="stable")]
     stats.edges = len(strong)
-    # Only a weak pair inside one connected component of the strong edges can ever
-    # block a join; finding those first keeps the Python loop below small.
     graph = coo_matrix(
         (np.ones(len(strong), dtype=np.int8), (left[strong], right[strong])), shape=(size, size)
     )
-    _, component = connected_components(graph, directed=False)
+    count, component = connected_components(graph, directed=False)
+    # Only a weak pair inside one connected component of the strong edges can ever
+    # block a join. Components without one are clusters as they are; the union-find
+    # loop below runs only over the edges of the others (a small share).
     weak = (probability < cannot_link) & (component[left] == component[right])
+    conflicted = np.zeros(count, dtype=bool)
+    conflicted[component[left[weak]]] = True
+    labels = np.full(count, size, dtype=np.int64)
+    np.minimum.at(labels, component, np.arange(size, dtype=np.int64))
+    labels = labels[component]
+    sizes = np.bincount(component, minlength=count)
+    stats.joined = int((sizes[~conflicted] - 1).sum())
+    strong = strong[conflicted[component[left[strong]]]]
+    strong = strong[np.argsort(-probability[strong], kind="stable")]
     forbidden: dict[int, set[int]] = {}
     for a, b in zip(left[weak].tolist(), right[weak].tolist(), strict=True):
         forbidden.setdefault(a, set()).add(b)
@@ -104,7 +114,8 @@ def cluster(
         members[root_b] = group_b + group_a
         members.pop(root_a, None)
         stats.joined += 1
-    labels = np.arange(size, dtype=np.int64)
+    in_conflict = np.flatnonzero(conflicted[component])
+    labels[in_conflict] = in_conflict
     for group in members.values():
         labels[group] = min(group)
     stats.clusters = int(len(np.unique(labels)))

@@ -158,9 +158,19 @@ def auto_comparisons(prepared: Prepared) -> list[Comparison]:
 
 
 def _pair_scores(
-    prepared: Prepared, feature_name: str, left: IntArray, right: IntArray, test: str
+    prepared: Prepared,
+    feature_name: str,
+    left: IntArray,
+    right: IntArray,
+    test: str,
+    cutoff: float = 0.0,
 ) -> FloatArray:
-    """Score of one test on each pair, computed once per distinct value pair."""
+    """Score of one test on each pair, computed once per distinct value pair.
+
+    ``cutoff`` is the loosest threshold any level applies to these scores: rapidfuzz
+    stops early on pairs that cannot reach it (most pairs), which only changes scores
+    no level looks at.
+    """
     feature = prepared.features[feature_name]
     first, second = feature.codes[left], feature.codes[right]
     if test == "same":
@@ -175,11 +185,19 @@ def _pair_scores(
     values_b = feature.values[distinct % width]
     if test == "jw":
         result = cpdist(
-            list(values_a), list(values_b), scorer=JaroWinkler.normalized_similarity, workers=-1
+            values_a.tolist(),
+            values_b.tolist(),
+            scorer=JaroWinkler.normalized_similarity,
+            score_cutoff=cutoff,
+            workers=-1,
         ).astype(np.float64)
     elif test == "lev":
         result = -cpdist(
-            list(values_a), list(values_b), scorer=Levenshtein.distance, workers=-1
+            values_a.tolist(),
+            values_b.tolist(),
+            scorer=Levenshtein.distance,
+            score_cutoff=int(cutoff),
+            workers=-1,
         ).astype(np.float64)
     elif test == "swap":
         swapped = pd.Series(values_a, dtype=object).str.replace(
@@ -203,13 +221,32 @@ def _pair_scores(
 _Cache = dict[tuple[str, str], FloatArray]
 
 
+def _cutoffs(comparison: Comparison) -> dict[tuple[str, str], float]:
+    """Per (feature, test), the loosest threshold of the comparison's levels."""
+    out: dict[tuple[str, str], float] = {}
+    for level in comparison.levels:
+        for name in level.features:
+            if level.test == "jw":
+                out[name, "jw"] = min(out.get((name, "jw"), 1.0), level.threshold)
+            elif level.test == "lev":
+                out[name, "lev"] = max(out.get((name, "lev"), 0.0), level.threshold)
+    return out
+
+
 def _holds(
-    prepared: Prepared, level: Level, left: IntArray, right: IntArray, cache: _Cache
+    prepared: Prepared,
+    level: Level,
+    left: IntArray,
+    right: IntArray,
+    cache: _Cache,
+    cutoffs: dict[tuple[str, str], float],
 ) -> npt.NDArray[np.bool_]:
     held = np.zeros(len(left), dtype=bool)
     for name in level.features:
         if (name, level.test) not in cache:
-            cache[name, level.test] = _pair_scores(prepared, name, left, right, level.test)
+            cache[name, level.test] = _pair_scores(
+                prepared, name, left, right, level.test, cutoffs.get((name, level.test), 0.0)
+            )
         scores = cache[name, level.test]
         if level.test == "jw":
             held |= scores >= level.threshold
@@ -248,11 +285,12 @@ def compare(
     # ones. Scores are cached per (feature, test) over the pairs still open, so fuzzy
     # bands of one comparison share a single cpdist call.
     cache: _Cache = {}
+    cutoffs = _cutoffs(comparison)
     for number in range(len(comparison.levels) + 1, 1, -1):
         if not len(todo):
             break
         level = comparison.levels[number - 2]
-        held = _holds(prepared, level, left[todo], right[todo], cache)
+        held = _holds(prepared, level, left[todo], right[todo], cache, cutoffs)
         levels[todo[held]] = number
         cache = {key: scores[~held] for key, scores in cache.items()}
         todo = todo[~held]

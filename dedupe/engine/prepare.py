@@ -173,11 +173,6 @@ class _PerValue:
         return [self.function(value) if value else "" for value in values]
 
 
-def _email_local(value: str) -> str:
-    address = std.email(value)
-    return address.split("@", 1)[0] if address else ""
-
-
 def _product(value: str) -> str:
     return std.product_name.__wrapped__(value)
 
@@ -212,7 +207,7 @@ _VARIANTS: dict[str, dict[str, Standardiser]] = {
     "postcode": {"": _PerValue(std.postcode)},
     "region": {"": _texts},
     "country": {"": _country},
-    "email": {"": _PerValue(std.email), "local": _PerValue(_email_local)},
+    "email": {"": _PerValue(std.email)},
     "tax_id": {"": _PerValue(std.tax_id)},
     "website": {"": _PerValue(std.website_domain)},
     "product_code": {"": _PerValue(std.product_code)},
@@ -228,6 +223,10 @@ def _sorted_tokens(values: Values) -> Values:
 
 def _first_tokens(values: Values) -> Values:
     return [value.partition(" ")[0] for value in values]
+
+
+def _local_parts(values: Values) -> Values:
+    return [value.partition("@")[0] for value in values]
 
 
 def _initials(values: Values) -> Values:
@@ -254,6 +253,7 @@ _DERIVED: dict[str, dict[str, ColumnStandardiser]] = {
     "product_name": {"sorted": _sorted_tokens},
     "full_address": {"sorted": _sorted_tokens},
     "phone": {"digits": _phone_tails},
+    "email": {"local": _local_parts},
     "first_name": {"initial": _initials},
     "last_name": {"initial": _initials},
 }
@@ -298,9 +298,9 @@ def _derive(feature: Feature, function: ColumnStandardiser) -> Feature:
 
 
 def _raw_codes(series: pd.Series) -> tuple[IntArray, Values]:
-    raw = series.astype(object).where(series.notna(), "")
-    codes, uniques = pd.factorize(raw.astype(str))
-    return codes.astype(np.int64), [str(value) for value in uniques]
+    raw = series.astype(object).where(series.notna(), "").astype(str)
+    codes, uniques = pd.factorize(raw.to_numpy(dtype=object))
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object).tolist()
 
 
 def _e164_pairs(pairs: list[tuple[str, str]]) -> Values:

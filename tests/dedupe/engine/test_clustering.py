@@ -39,3 +39,17 @@ def test_guard_checks_every_member_of_both_clusters() -> None:
     assert labels.tolist() == [0, 0, 2, 2]
     assert stats.blocked == 1
     assert stats.clusters == 2
+
+
+def test_guarded_and_unguarded_components_together() -> None:
+    pairs = [(0, 1, 0.99), (1, 2, 0.95), (0, 2, 0.0001), (3, 4, 0.95), (4, 5, 0.93), (6, 7, 0.2)]
+    labels, stats = cluster(
+        8,
+        np.array([a for a, _, _ in pairs]),
+        np.array([b for _, b, _ in pairs]),
+        np.array([p for _, _, p in pairs]),
+        match=0.9,
+        cannot_link=0.01,
+    )
+    assert labels.tolist() == [0, 0, 2, 3, 3, 3, 6, 7]
+    assert (stats.edges, stats.joined, stats.blocked, stats.clusters) == (4, 3, 1, 5)
