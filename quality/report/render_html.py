@@ -428,7 +428,12 @@ def _lineage(report: AuditReport) -> str:
 
 
 def _pushes(report: AuditReport) -> str:
-    lead = "What each target received; failed or unsent outbox items are retried next run."
+    lead = (
+        "What each target received; failed or unsent outbox items are retried next run. "
+        "Status conflict: deferred, the target changed the record since our pull (it is "
+        "re-pulled and re-matched next run, never overwritten); rejected: a dead letter "
+        "the target refused, with its message (retried every run, the others went on)."
+    )
     if not report.pushes:
         return _section("pushes", "Pushes per target", lead, _empty("No targets configured."))
     table = _table(

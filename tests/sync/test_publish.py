@@ -24,6 +24,7 @@ from sync.stages.gate import gate_entity, gate_golden
 from sync.stages.match import match_entity
 from sync.stages.publish import MassChangeError, plan_changes, publish_target
 from sync.stages.pull import pull_source
+from sync.stages.report import report_run
 from sync.stages.summary import close_run, open_run
 from sync.stages.survive import survive_entity
 from sync.stages.transform import map_source
@@ -102,6 +103,9 @@ def test_a_record_changed_in_the_target_since_our_pull_is_deferred_not_overwritt
         (update.target_id,),
     )[0]
     assert phone == "+49 30 1234567" and golden_id is None  # untouched
+    report = json.loads(report_run(ctx, run_id).json.read_text(encoding="utf-8"))
+    statuses = {(f["target_id"], f["status"]) for f in report["failed_pushes"]["items"]}
+    assert (update.target_id, "conflict") in statuses  # the report lists the deferral
     with ctx.engine.connect() as c:
         deferred = deferred_of_run(c, run_id)
     assert [(d.target, d.target_id) for d in deferred] == [("sandbox_crm", update.target_id)]
@@ -135,6 +139,9 @@ def test_a_rejected_record_is_parked_the_rest_go_through_and_it_is_retried(sandb
     assert linked[0][0] >= counts.updated
     publish_target(ctx, run_id, "customer", "sandbox_erp")
     close_run(ctx, run_id, "customer")
+    report = json.loads(report_run(ctx, run_id).json.read_text(encoding="utf-8"))
+    listed = {(f["target_id"], f["status"]): f["error"] for f in report["failed_pushes"]["items"]}
+    assert "account is locked by finance" in listed[(victim, "rejected")]
     # Still locked: retried, parked again (two attempts); the run itself succeeds.
     second = run_entity(ctx, "customer")
     assert second["status"] == "success"
