@@ -105,7 +105,7 @@ def test_sync_through_faults_loses_and_duplicates_nothing(  # noqa: F811 - fixtu
             ),
             encoding="utf-8",
         )
-        runs, outcomes = 0, Counter()
+        runs, outcomes = 0, Counter[str]()
         for _ in range(MAX_RUNS):
             runs += 1
             ctx = SyncContext.open(config)

@@ -58,7 +58,7 @@ ODD_UNICODE = [
     "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝕄𝕒𝕥𝕙",
 ]
 CONTROL = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=31), min_size=1, max_size=8)
-ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=80)
+ANY_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=80)
 HOSTILE_TEXT = st.one_of(
     st.sampled_from(META),
     st.sampled_from(ODD_UNICODE),
@@ -201,7 +201,7 @@ BAD_ROWS: list[tuple[str, dict[str, Any]]] = [
 VALID_NAME = st.one_of(
     st.sampled_from(META + ODD_UNICODE),
     st.text(
-        st.characters(categories=("L", "N", "P", "S"), exclude_characters="\x85"),
+        st.characters(categories=["L", "N", "P", "S"], exclude_characters="\x85"),
         min_size=3,
         max_size=30,
     ),

@@ -57,6 +57,12 @@ def golden_of(folder: Path, account_id: str) -> str | None:
     return rows[0][0]
 
 
+def report_json(ctx: SyncContext, run_id: str) -> dict:
+    paths = report_run(ctx, run_id)
+    assert paths is not None
+    return json.loads(paths.json.read_text(encoding="utf-8"))
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -103,7 +109,7 @@ def test_a_record_changed_in_the_target_since_our_pull_is_deferred_not_overwritt
         (update.target_id,),
     )[0]
     assert phone == "+49 30 1234567" and golden_id is None  # untouched
-    report = json.loads(report_run(ctx, run_id).json.read_text(encoding="utf-8"))
+    report = report_json(ctx, run_id)
     statuses = {(f["target_id"], f["status"]) for f in report["failed_pushes"]["items"]}
     assert (update.target_id, "conflict") in statuses  # the report lists the deferral
     with ctx.engine.connect() as c:
@@ -139,7 +145,7 @@ def test_a_rejected_record_is_parked_the_rest_go_through_and_it_is_retried(sandb
     assert linked[0][0] >= counts.updated
     publish_target(ctx, run_id, "customer", "sandbox_erp")
     close_run(ctx, run_id, "customer")
-    report = json.loads(report_run(ctx, run_id).json.read_text(encoding="utf-8"))
+    report = report_json(ctx, run_id)
     listed = {(f["target_id"], f["status"]): f["error"] for f in report["failed_pushes"]["items"]}
     assert "account is locked by finance" in listed[(victim, "rejected")]
     # Still locked: retried, parked again (two attempts); the run itself succeeds.
