@@ -69,3 +69,22 @@ def test_engine_pairs_are_explained(sandbox: SandboxData) -> None:
     for pair in result.review:
         assert 0.5 <= pair.probability < 0.9
         assert {item.field for item in pair.explanation} >= {"code", "name", "spec"}
+
+
+def test_steward_decisions_are_applied_and_fed_to_the_engine(sandbox: SandboxData) -> None:
+    plain = match_products(sandbox.products)
+    together = next(pair for pair in plain.pairs if pair.probability is not None)
+    apart = next((c[0], c[1]) for c in plain.clusters if len(c) == 2 and together.left not in c)
+    singles = [c[0] for c in plain.clusters if len(c) == 1][:2]
+    options = MatchOptions(
+        must_link=[tuple(singles)], cannot_link=[apart, (together.left, together.right)]
+    )
+    result = match_products(sandbox.products, options)
+    assert result.stats["steward_pairs"] == 3
+
+    def cluster_of(key: str) -> list[str]:
+        return next(c for c in result.clusters if key in c)
+
+    assert singles[1] in cluster_of(singles[0])
+    assert apart[1] not in cluster_of(apart[0])
+    assert together.right not in cluster_of(together.left)
