@@ -75,9 +75,9 @@ def test_steward_decisions_are_applied_and_fed_to_the_engine(sandbox: SandboxDat
     plain = match_products(sandbox.products)
     together = next(pair for pair in plain.pairs if pair.probability is not None)
     apart = next((c[0], c[1]) for c in plain.clusters if len(c) == 2 and together.left not in c)
-    singles = [c[0] for c in plain.clusters if len(c) == 1][:2]
+    first, second = [c[0] for c in plain.clusters if len(c) == 1][:2]
     options = MatchOptions(
-        must_link=[tuple(singles)], cannot_link=[apart, (together.left, together.right)]
+        must_link=[(first, second)], cannot_link=[apart, (together.left, together.right)]
     )
     result = match_products(sandbox.products, options)
     assert result.stats["steward_pairs"] == 3
@@ -85,6 +85,6 @@ def test_steward_decisions_are_applied_and_fed_to_the_engine(sandbox: SandboxDat
     def cluster_of(key: str) -> list[str]:
         return next(c for c in result.clusters if key in c)
 
-    assert singles[1] in cluster_of(singles[0])
+    assert second in cluster_of(first)
     assert apart[1] not in cluster_of(apart[0])
     assert together.right not in cluster_of(together.left)

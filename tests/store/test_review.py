@@ -43,9 +43,10 @@ def test_queue_lifecycle(store):
         mark_applied(c, "r2", [ab.id])
     assert counts == {"queued": 1, "refreshed": 0, "superseded": 1}
     with store.connect() as c:
-        assert get_review(c, ab.id).status == "merged"
-        assert get_review(c, ab.id).applied_run == "r2"
-        assert get_review(c, ac.id).status == "superseded"
+        merged, superseded = get_review(c, ab.id), get_review(c, ac.id)
+        assert merged is not None and superseded is not None
+        assert (merged.status, merged.applied_run) == ("merged", "r2")
+        assert superseded.status == "superseded"
         assert [(d.left_key, d.right_key) for d in steward_decisions(c, "customer")] == [("a", "b")]
         assert {i.right_key for i in list_reviews(c, None, None)} == {"b", "c", "d"}
     # A superseded pair that turns uncertain again opens again.
@@ -53,7 +54,8 @@ def test_queue_lifecycle(store):
         counts = queue_pairs(c, "r3", "customer", [_pair("a", "c", 0.65), _pair("a", "d", 0.55)])
     assert counts == {"queued": 0, "refreshed": 2, "superseded": 0}
     with store.connect() as c:
-        assert get_review(c, ac.id).status == "open"
+        reopened = get_review(c, ac.id)
+    assert reopened is not None and reopened.status == "open"
 
 
 def test_decide_refuses_unknown_pairs_and_decisions(store):

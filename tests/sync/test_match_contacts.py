@@ -64,7 +64,8 @@ def test_contacts_never_merge_across_golden_customers(contacts):
         customer_links = load_xrefs(c, "customer")
         golden = load_active_golden(c, "contact")
         members = {
-            (s.system, s.source_id): s.canonical for s in records_with_status(c, "contact", OK)
+            (s.system, s.source_id): s.canonical or {}
+            for s in records_with_status(c, "contact", OK)
         }
         contact_links = load_xrefs(c, "contact")
     customers_of: dict[str, set[str | None]] = {}
