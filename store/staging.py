@@ -16,7 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from store.database import upsert
-from store.schema import cursors, staging
+from store.schema import cursors, pull_log, staging
+
+FULL_MODES = ("full", "full refresh")
+"""Pull-log modes of pulls that read every record (a full scan or a full refresh)."""
 
 
 def payload_hash(payload: dict[str, Any]) -> str:
@@ -119,3 +122,20 @@ def staged_records(
     )
     for row in result:
         yield StagedRecord(row[0], row[1], row[2], row[3])
+
+
+def pulls_since_full_scan(connection: Connection, system: str, entity: str) -> int | None:
+    """Return how many pulls of ``(system, entity)`` ran since its last full scan.
+
+    Returns:
+        0 when the newest pull read everything; None when no pull ever did.
+    """
+    modes = connection.execute(
+        select(pull_log.c.mode)
+        .where(pull_log.c.system == system, pull_log.c.entity == entity)
+        .order_by(pull_log.c.finished_at.desc())
+    ).scalars()
+    for count, mode in enumerate(modes):
+        if mode in FULL_MODES:
+            return count
+    return None

@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--json", action="store_true", help="print the run summary as one JSON object, last line"
     )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="pull every record regardless of the cursors, and retire the records a source "
+        "no longer holds",
+    )
 
     seed = commands.add_parser("seed", help="generate the sandbox CRM and ERP databases")
     seed.add_argument("--force", action="store_true", help="overwrite existing sandboxes")
@@ -195,6 +201,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     entities = list(ENTITIES) if args.entity == "all" else [args.entity]
     ctx = SyncContext.open(args.config)
+    if args.full_refresh:
+        # One full refresh for this process only: the same as full_refresh_every: 1.
+        for entity in entities:
+            ctx.settings.entity(entity).full_refresh_every = 1
     summaries: dict[str, dict[str, Any]] = {}
     try:
         for entity in entities:

@@ -172,6 +172,14 @@ class EntitySettings(_Settings):
     gate: GateSettings = Field(default_factory=GateSettings)
     match: MatchSettings = Field(default_factory=MatchSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
+    full_refresh_every: int | None = Field(
+        None,
+        gt=0,
+        description="Every this many pulls of a source, read every record regardless of the "
+        "cursor (fields that change without touching it, e.g. formula fields) and retire "
+        "the records the source no longer holds; 1: every run. `crmsync run --full-refresh` "
+        "and the DAG param `full_refresh` ask for one once.",
+    )
 
 
 class ReportSettings(_Settings):

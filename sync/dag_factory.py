@@ -105,7 +105,13 @@ def build_sync_dag(
                 config or "",
                 type="string",
                 description="crmsync configuration file (empty: CRMSYNC_CONFIG or crmsync.yaml)",
-            )
+            ),
+            "full_refresh": Param(
+                False,
+                type="boolean",
+                description="pull every record regardless of the cursors (and retire the "
+                "records a source no longer holds)",
+            ),
         },
         doc_md=DOC.format(entity=entity),
         default_args={"retries": 2, "retry_delay": timedelta(seconds=20)},
@@ -130,7 +136,11 @@ def build_sync_dag(
             from sync.stages.pull import pull_source
 
             _label(system)
-            _guarded(sync_run, lambda ctx: pull_source(ctx, sync_run, entity, system))
+            full = bool((get_current_context().get("params") or {}).get("full_refresh"))
+            _guarded(
+                sync_run,
+                lambda ctx: pull_source(ctx, sync_run, entity, system, full_refresh=full),
+            )
             return system
 
         @task(task_id="map_source", map_index_template="{{ system_label }}")

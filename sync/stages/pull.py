@@ -1,68 +1,173 @@
-"""Stage 1, pull: read a source's changed records and land them with the new cursor."""
+"""Stage 1, pull: read a source's changed records and land them with the new cursor.
+
+The window continues from the saved (timestamp, key) cursor, so rows sharing the boundary
+timestamp are neither skipped nor, where the connector orders by key, re-read. A **full
+refresh** reads every record regardless of the cursor — on request (``crmsync run
+--full-refresh``, the DAG param ``full_refresh``) or every ``entities.<e>.full_refresh_every``
+pulls — to catch fields that change without touching the cursor (formula fields).
+
+A pull that reads every record (a full refresh, a first pull, or a source without an
+updated-at column) knows every key the source holds: the records the store knows for
+that source but the pull no longer saw are **retired** in the same transaction that lands
+the batch (source record marked deleted, cross-reference removed; the match stage then
+retires golden records left without members and survive re-computes the others).
+Incremental pulls leave deletes to the match stage's key scan (``match.detect_deletes``).
+
+Seam for resumable pulls: :func:`collect_window` is the only place records are read; a
+connector that checkpoints its own progress resumes inside ``Connector.pull``, and the
+stage still lands the whole window at once, so the cursor never moves past unlanded rows.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
-from connectors.base import PullWindow
+from connectors.base import Connector, PullWindow
 from connectors.errors import FatalError
+from mappings.spec import MappingSpec
+from store.golden import retire_missing
 from store.quality_log import PullRecord, log_pull
-from store.staging import Cursor, StagedRecord, get_cursor, land_batch, payload_hash
+from store.staging import (
+    Cursor,
+    StagedRecord,
+    get_cursor,
+    land_batch,
+    payload_hash,
+    pulls_since_full_scan,
+)
 from sync.context import SyncContext
 
 log = logging.getLogger(__name__)
 
+INCREMENTAL = "incremental"
+FULL_SCAN = "full"
+FULL_REFRESH = "full refresh"
 
-def pull_source(ctx: SyncContext, run_id: str, entity: str, system: str) -> int:
+
+@dataclass
+class PulledWindow:
+    """What one window of one source yielded: records by key and the newest position."""
+
+    records: dict[str, StagedRecord] = field(default_factory=dict)
+    newest: Cursor = field(default_factory=lambda: Cursor(None))
+
+
+def pull_mode(
+    mapping: MappingSpec,
+    cursor: Cursor,
+    requested: bool,
+    every: int | None,
+    since_full: int | None,
+) -> str:
+    """Decide how to pull: ``incremental``, ``full`` (no cursor to continue from) or
+    ``full refresh`` (asked for, or ``every`` pulls since the last full one)."""
+    if not mapping.source.updated_at or cursor.value is None:
+        return FULL_SCAN
+    if requested:
+        return FULL_REFRESH
+    if every is not None and (since_full is None or since_full + 1 >= every):
+        return FULL_REFRESH
+    return INCREMENTAL
+
+
+def window_for(mode: str, cursor: Cursor) -> PullWindow:
+    """The window a pull of ``mode`` reads, continuing from ``cursor`` when incremental."""
+    if mode == INCREMENTAL:
+        return PullWindow(since=cursor.value, since_key=cursor.key)
+    return PullWindow(since=None, full_refresh=mode == FULL_REFRESH)
+
+
+def collect_window(
+    connector: Connector, mapping: MappingSpec, window: PullWindow, cursor: Cursor
+) -> PulledWindow:
+    """Read ``window`` from the connector, de-duplicated by key (lag re-reads)."""
+    pulled = PulledWindow(newest=cursor)
+    label = f"{mapping.system}/{mapping.entity}"
+    for raw in connector.pull(mapping, window):
+        pulled.records[raw.source_id] = StagedRecord(
+            raw.source_id, raw.payload, payload_hash(raw.payload), raw.updated_at
+        )
+        # Records arrive in (timestamp, key) order: the last at the newest timestamp
+        # carries the key the next window continues after.
+        newest = pulled.newest.value
+        if raw.updated_at and (newest is None or raw.updated_at >= newest):
+            pulled.newest = Cursor(raw.updated_at, raw.source_id)
+        if len(pulled.records) % 5000 == 0:
+            log.info("pull %s: %d records so far", label, len(pulled.records))
+    return pulled
+
+
+def pull_source(
+    ctx: SyncContext, run_id: str, entity: str, system: str, *, full_refresh: bool = False
+) -> int:
     """Pull ``entity`` from ``system`` since its cursor and land the batch.
 
     The landed rows and the new cursor are written in one transaction, and the number of
     landed rows is checked against the source's own count for the window: a mismatch
-    fails the pull instead of passing on an incomplete extract.
+    fails the pull instead of passing on an incomplete extract. A pull that read every
+    record retires, in the same transaction, the records the source no longer holds.
+
+    Args:
+        ctx: The sync context.
+        run_id: The current run.
+        entity: The entity pulled.
+        system: The source system.
+        full_refresh: Read every record regardless of the cursor.
 
     Returns:
         The number of records landed.
     """
     mapping = ctx.mapping(system, entity)
     connector = ctx.connector(system)
+    every = ctx.settings.entity(entity).full_refresh_every
     with ctx.engine.connect() as connection:
         cursor = get_cursor(connection, system, entity)
-    window = PullWindow(since=cursor.value if mapping.source.updated_at else None)
-    mode = "incremental" if mapping.source.updated_at else "full scan + content hash"
-    log.info("pull %s/%s (%s) since %s", system, entity, mode, window.since or "the beginning")
+        since_full = pulls_since_full_scan(connection, system, entity)
+    mode = pull_mode(mapping, cursor, full_refresh, every, since_full)
+    window = window_for(mode, cursor)
+    log.info(
+        "pull %s/%s (%s) since %s",
+        system,
+        entity,
+        mode if mapping.source.updated_at else "full scan + content hash",
+        f"{window.since} after key {window.since_key}" if window.since else "the beginning",
+    )
     expected = connector.count(mapping, window)
-    records: dict[str, StagedRecord] = {}
-    newest = cursor
-    for raw in connector.pull(mapping, window):
-        records[raw.source_id] = StagedRecord(
-            raw.source_id, raw.payload, payload_hash(raw.payload), raw.updated_at
-        )
-        if raw.updated_at and (newest.value is None or raw.updated_at >= newest.value):
-            newest = Cursor(raw.updated_at, raw.source_id)
-        if len(records) % 5000 == 0:
-            log.info("pull %s/%s: %d records so far", system, entity, len(records))
-    if len(records) < expected:
+    pulled = collect_window(connector, mapping, window, cursor)
+    if len(pulled.records) < expected:
         raise FatalError(
             system,
             f"incomplete pull of {entity}: source counts {expected} records in the window, "
-            f"{len(records)} arrived",
+            f"{len(pulled.records)} arrived",
         )
     stats = connector.stats(mapping)
     with ctx.engine.begin() as connection:
-        land_batch(connection, run_id, system, entity, list(records.values()), newest)
+        land_batch(connection, run_id, system, entity, list(pulled.records.values()), pulled.newest)
         log_pull(
             connection,
             PullRecord(
                 run_id,
                 system,
                 entity,
-                len(records),
+                len(pulled.records),
                 stats.total,
                 stats.newest_change,
-                "incremental" if mapping.source.updated_at else "full",
+                mode,
             ),
         )
+        retired = (
+            retire_missing(connection, run_id, entity, system, pulled.records)
+            if mode != INCREMENTAL
+            else []
+        )
+    if retired:
+        log.info("pull %s/%s: retired %d records gone from it", system, entity, len(retired))
     log.info(
-        "pull %s/%s: landed %d records, cursor now %s", system, entity, len(records), newest.value
+        "pull %s/%s: landed %d records, cursor now %s",
+        system,
+        entity,
+        len(pulled.records),
+        pulled.newest.value,
     )
-    return len(records)
+    return len(pulled.records)
