@@ -21,11 +21,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bench.dedupe.febrl import CONFIGS, FEBRL, load_febrl
 from bench.dedupe.generate import DEFAULT_SEED, Dataset, load_or_generate
 from bench.dedupe.measure import Measured, run_measured
 from bench.dedupe.metrics import score_files
 
-__all__ = ["ROOT", "ensure_splink_venv", "main", "run_size"]
+__all__ = ["ROOT", "ensure_splink_venv", "main", "run_febrl", "run_size"]
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "bench" / "dedupe" / "requirements-splink.lock"
@@ -131,6 +132,31 @@ def _table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _report(
+    label: str,
+    dataset: Dataset,
+    sides: dict[str, dict[str, Any]],
+    out_root: Path,
+) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "dataset": label,
+        "records": dataset.meta["records"],
+        "meta": dataset.meta,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "sides": sides,
+    }
+    if "splink" in sides:
+        report["ratios_crmsync_over_splink"] = {
+            key: round(left / right, 3)
+            for _, key, _ in _ROWS
+            if (left := _value(sides["crmsync"], key)) is not None
+            and (right := _value(sides["splink"], key))
+        }
+    report["table"] = _table(report)
+    (out_root / f"dedupe-{label}.json").write_text(json.dumps(report, indent=2), "utf-8")
+    return report
+
+
 def run_size(
     records: int,
     *,
@@ -140,7 +166,7 @@ def run_size(
     with_skeleton: bool = False,
     limits: dict[str, float | None] | None = None,
 ) -> dict[str, Any]:
-    """Benchmark both sides on one data set size.
+    """Benchmark both sides on one generated data set size.
 
     Args:
         records: Number of generated records.
@@ -178,22 +204,43 @@ def run_size(
         sides["skeleton"] = _side(
             "skeleton", [sys.executable, "-m", "bench.dedupe.crmsync_side"], folder, dataset, limits
         )
-    report: dict[str, Any] = {
-        "records": records,
-        "dataset": dataset.meta,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "sides": sides,
-    }
-    if "splink" in sides:
-        report["ratios_crmsync_over_splink"] = {
-            key: round(left / right, 3)
-            for _, key, _ in _ROWS
-            if (left := _value(sides["crmsync"], key)) is not None
-            and (right := _value(sides["splink"], key))
-        }
-    report["table"] = _table(report)
-    (out_root / f"dedupe-{records}.json").write_text(json.dumps(report, indent=2), "utf-8")
-    return report
+    return _report(str(records), dataset, sides, out_root)
+
+
+def run_febrl(
+    name: str,
+    *,
+    out_root: Path = ROOT / "bench" / "out",
+    skip_splink: bool = False,
+    limits: dict[str, float | None] | None = None,
+) -> dict[str, Any]:
+    """Benchmark both sides on one FEBRL data set (:mod:`bench.dedupe.febrl`).
+
+    Args:
+        name: ``febrl1`` … ``febrl4``.
+        out_root: Output folder.
+        skip_splink: Run crmsync only.
+        limits: ``timeout_seconds`` and ``max_rss_mb`` per side.
+
+    Returns:
+        The report (also written to ``out_root/dedupe-<name>.json``).
+    """
+    limits = limits or {"timeout_seconds": None, "max_rss_mb": None}
+    python = ensure_splink_venv()
+    dataset = load_febrl(name, out_root / "data", python)
+    link = bool(dataset.meta["link"])
+    folder = out_root / f"dedupe-{name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    config = CONFIGS["link" if link else "dedupe"]
+    engine = [sys.executable, "-m", "bench.dedupe.engine_side", "--config", str(config)]
+    sides = {"crmsync": _side("crmsync", engine, folder, dataset, limits)}
+    if not skip_splink:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        command = [str(python), "-m", "bench.dedupe.splink_febrl_side"]
+        if link:
+            command.append("--link")
+        sides["splink"] = _side("splink", command, folder, dataset, limits, env)
+    return _report(name, dataset, sides, out_root)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,17 +257,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--timeout-minutes", type=float, default=25.0, help="per side")
     parser.add_argument("--max-rss-gb", type=float, default=12.0, help="per side")
+    parser.add_argument(
+        "--dataset",
+        choices=("customers", "febrl", *FEBRL),
+        default="customers",
+        help="generated customers (sizes from --records), or the FEBRL sets (all or one)",
+    )
     args = parser.parse_args(argv)
     limits: dict[str, float | None] = {
         "timeout_seconds": args.timeout_minutes * 60,
         "max_rss_mb": args.max_rss_gb * 1024,
     }
+    if args.dataset != "customers":
+        names = list(FEBRL) if args.dataset == "febrl" else [args.dataset]
+        for name in names:
+            report = run_febrl(name, out_root=args.out, skip_splink=args.skip_splink, limits=limits)
+            meta = report["meta"]
+            kind = "linkage of two sources" if meta["link"] else "dedup"
+            print(f"\n{name}: {meta['records']:,} records, {meta['entities']:,} entities ({kind})")
+            print(report["table"])
+        return 0
     for records in args.records:
         report = run_size(
             records, seed=args.seed, out_root=args.out, skip_splink=args.skip_splink,
             with_skeleton=args.with_skeleton, limits=limits,
         )  # fmt: skip
-        print(f"\n{records:,} records, {report['dataset']['entities']:,} true entities")
+        print(f"\n{records:,} records, {report['meta']['entities']:,} true entities")
         print(report["table"])
         print(f"wrote {args.out / f'dedupe-{records}.json'}\n", flush=True)
     return 0

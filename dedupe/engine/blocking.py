@@ -4,8 +4,8 @@ Records are sorted by key; blocks of equal size are expanded together with one
 ``triu_indices`` per distinct size, so the Python loop runs over block *sizes* (at most
 ``max_block_size``), never over blocks. Blocks above the bound are skipped and counted:
 a key value shared by thousands of records says little and would dominate the pairs.
-Each key's bound also shrinks until its pairs fit a budget per record
-(:func:`block_limit`), so a loose key keeps its small, telling blocks only.
+Each key's bound also shrinks until its pairs per record fit a budget, a multiple of the
+median key's (:func:`block_limit`), so a loose key keeps its small, telling blocks only.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ import pandas as pd
 
 from dedupe.engine.prepare import Prepared
 
-__all__ = ["BlockingStats", "auto_keys", "block_limit", "candidate_pairs", "key_codes"]
+__all__ = [
+    "BlockingStats",
+    "auto_keys",
+    "block_limit",
+    "candidate_pairs",
+    "key_codes",
+    "pair_rate",
+]
 
 IntArray = npt.NDArray[np.int64]
 _CHUNK = 4_000_000
@@ -60,6 +67,7 @@ class BlockingStats:
         keys: Key name → pairs it generated (before the union).
         skipped_blocks: Key name → blocks skipped for exceeding the bound.
         block_limits: Key name → the block size bound it got (:func:`block_limit`).
+        pairs_per_record_budget: Each key's budget of pairs per record holding it.
         key_names: Key names in bit order of the pairs' key masks.
         candidate_pairs: Distinct candidate pairs after the union.
         possible_pairs: Pairs a full comparison would score.
@@ -70,6 +78,7 @@ class BlockingStats:
     key_names: list[str] = field(default_factory=list)
     skipped_blocks: dict[str, int] = field(default_factory=dict)
     block_limits: dict[str, int] = field(default_factory=dict)
+    pairs_per_record_budget: float = 0.0
     candidate_pairs: int = 0
     possible_pairs: int = 0
     reduction_ratio: float = 0.0
@@ -127,13 +136,12 @@ def key_codes(prepared: Prepared, key: list[str]) -> IntArray:
 
 
 def block_limit(sizes: IntArray, max_block: int, max_pairs_per_record: float) -> int:
-    """The largest block size whose pairs fit the key's budget.
+    """The largest block size whose pairs fit a key's budget.
 
     A key that identifies entities makes blocks of about one entity's records; one
     whose blocks grow large (a common street in a big city) makes mostly non-matching
     pairs. Blocks are kept smallest first while the key's pairs stay within
-    ``max_pairs_per_record`` times the records that have the key, so the bound adapts
-    to each key and to the size of the data.
+    ``max_pairs_per_record`` times the records that have the key.
 
     Args:
         sizes: Size of each block (records sharing one key value).
@@ -150,6 +158,25 @@ def block_limit(sizes: IntArray, max_block: int, max_pairs_per_record: float) ->
     if len(fitting) == len(distinct):
         return max_block
     return max(int(fitting[-1]), 2) if len(fitting) else 2
+
+
+def pair_rate(sizes: IntArray, max_block: int) -> float:
+    """Pairs per record holding the key, over blocks within the bound.
+
+    Args:
+        sizes: Size of each block.
+        max_block: The absolute bound.
+
+    Returns:
+        ``sum C(s, 2) / sum s``.
+    """
+    kept = sizes[(sizes >= 2) & (sizes <= max_block)]
+    return float((kept * (kept - 1) // 2).sum()) / max(int(sizes.sum()), 1)
+
+
+def _sizes(codes: IntArray) -> IntArray:
+    counts = np.bincount(codes[codes >= 0])
+    return counts[counts > 0]
 
 
 def _block_pairs(
@@ -187,7 +214,7 @@ def candidate_pairs(
     keys: list[list[str]],
     *,
     max_block_size: int,
-    max_pairs_per_record: float = float("inf"),
+    pair_budget: float = float("inf"),
     sources: IntArray | None = None,
     within_sources: bool = True,
 ) -> tuple[IntArray, IntArray, IntArray, BlockingStats]:
@@ -197,8 +224,10 @@ def candidate_pairs(
         prepared: The standardised features.
         keys: Blocking keys (feature names).
         max_block_size: Larger blocks are skipped.
-        max_pairs_per_record: Per key, blocks are kept smallest first while its pairs
-            stay within this many per record holding the key (:func:`block_limit`).
+        pair_budget: A key's pairs per record may be at most this many times the
+            median key's (:func:`pair_rate`); a looser key keeps its smallest blocks
+            only (:func:`block_limit`). Relative to the median, because how many pairs
+            an identifying key makes depends on how duplicated the data are.
         sources: Source code per record, for linkage.
         within_sources: With ``sources``, also keep pairs of one source.
 
@@ -208,11 +237,15 @@ def candidate_pairs(
     """
     size = prepared.size
     stats = BlockingStats()
+    keys = keys[:62]
+    rates = [pair_rate(_sizes(key_codes(prepared, key)), max_block_size) for key in keys]
+    typical = float(np.median([rate for rate in rates if rate > 0] or [0.0]))
+    stats.pairs_per_record_budget = pair_budget * typical
     encoded: list[IntArray] = []
     bits: list[IntArray] = []
-    for number, key in enumerate(keys[:62]):
+    for number, key in enumerate(keys):
         left, right, skipped, limit = _block_pairs(
-            key_codes(prepared, key), max_block_size, max_pairs_per_record
+            key_codes(prepared, key), max_block_size, stats.pairs_per_record_budget
         )
         if sources is not None and not within_sources:
             keep = sources[left] != sources[right]

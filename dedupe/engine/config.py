@@ -94,9 +94,9 @@ class EngineConfig(BaseModel):
             the standardised values of those columns).
         max_block_size: Blocks larger than this are skipped (their pairs are too
             uninformative and too many).
-        max_pairs_per_record: Per blocking key, blocks are kept smallest first while the
-            key's pairs stay within this many per record that has the key; a loose key
-            (a common street in a big city) then loses its large blocks only.
+        pair_budget: A blocking key may make at most this many times the pairs per
+            record of the median key; a looser key (a common street in a big city)
+            keeps its smallest blocks only.
         u_sample_pairs: Random pairs drawn to estimate u-probabilities.
         em_iterations: Maximum EM iterations.
         seed: Seed for the random pairs.
@@ -114,7 +114,7 @@ class EngineConfig(BaseModel):
     thresholds: Thresholds = Thresholds()
     blocking: list[list[str]] | None = None
     max_block_size: int = Field(200, ge=2)
-    max_pairs_per_record: float = Field(0.5, gt=0)
+    pair_budget: float = Field(2.0, gt=0)
     u_sample_pairs: int = Field(1_000_000, ge=1_000)
     em_iterations: int = Field(50, ge=1)
     seed: int = 1

@@ -293,7 +293,7 @@ def deduplicate(
         prepared,
         keys,
         max_block_size=config.max_block_size,
-        max_pairs_per_record=config.max_pairs_per_record,
+        pair_budget=config.pair_budget,
         sources=sources,
         within_sources=config.dedupe_within_sources,
     )
