@@ -179,14 +179,13 @@ def plan_changes(ctx: SyncContext, entity: str, target: str) -> TargetPlan:
         values = map_outbound(mapping, golden[golden_id].data)
         if outbound.golden_id_column:
             values[outbound.golden_id_column] = golden_id
-        linked = [
-            sid
-            for system, sid in members.get(golden_id, [])
-            if system == target and sid not in held
-        ]
+        in_target = [sid for system, sid in members.get(golden_id, []) if system == target]
+        linked = [sid for sid in in_target if sid not in held]
         confirmed_links = [sid for sid in linked if sid not in in_doubt_creates]
         if not confirmed_links:
-            if outbound.create is None:
+            # A member held in quarantine is still the target's record of this golden one:
+            # creating another would duplicate it.
+            if outbound.create is None or len(linked) < len(in_target):
                 continue
             new_id, extra = render_create_values(mapping, golden_id)
             # What the new record will hold: our values, the owned columns left empty.

@@ -327,3 +327,31 @@ def test_plan_shows_exact_changes_and_writes_nothing(sandbox, capsys):
     assert "nothing has been written" in text
     assert f"{old} → Neustadt an der Weinstraße" in text
     assert file_digest(folder) == digest
+
+
+def test_a_quarantined_member_is_not_replaced_by_a_created_duplicate(sandbox):
+    folder, _config, ctx = sandbox
+    assert run_entity(ctx, "customer")["status"] == "success"
+    with ctx.engine.connect() as c:
+        links = load_xrefs(c, "customer")
+    crm_members: dict[str, list[str]] = {}
+    erp_linked = {g for (system, _sid), g in links.items() if system == "sandbox_erp"}
+    for (system, sid), golden_id in links.items():
+        if system == "sandbox_crm":
+            crm_members.setdefault(golden_id, []).append(sid)
+    golden_id, [account] = next(
+        (g, m) for g, m in sorted(crm_members.items()) if len(m) == 1 and g in erp_linked
+    )
+    # Someone breaks the record's e-mail in the CRM: it is quarantined at the next gate.
+    execute(
+        folder,
+        "crm",
+        "UPDATE accounts SET email = 'broken@@', modified_at = ? WHERE account_id = ?",
+        (now(), account),
+    )
+    summary = run_entity(ctx, "customer")
+    assert summary["status"] == "success"
+    assert summary["targets"]["sandbox_crm"]["created"] == 0
+    assert query(
+        folder, "crm", "SELECT count(*) FROM accounts WHERE mdm_golden_id = ?", (golden_id,)
+    ) == [(1,)]
