@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, text, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.engine import Dialect
 
 _MAX_PARAMETERS = 30000  # below SQLite's 32766 and far below PostgreSQL's 65535
 
@@ -66,9 +67,9 @@ def _on_duplicate_key(connection: Connection, table: Table, key: str, rows: list
     connection.execute(statement.on_duplicate_key_update(changed))
 
 
-def merge_statement(connection: Connection, table: Table, key: str, rows: list[Any]) -> Any:
+def merge_statement(dialect: Dialect, table: Table, key: str, rows: list[Any]) -> Any:
     """Return SQL Server's MERGE of ``rows`` into ``table`` on ``key`` (bound values)."""
-    quote = connection.dialect.identifier_preparer.quote
+    quote = dialect.identifier_preparer.quote
     columns = list(rows[0])
     names = ", ".join(quote(c) for c in columns)
     values = ", ".join(
@@ -126,7 +127,7 @@ def upsert(
             elif method == "on_duplicate_key":
                 _on_duplicate_key(connection, table, key, chunk)
             elif method == "merge":
-                connection.execute(merge_statement(connection, table, key, chunk))
+                connection.execute(merge_statement(connection.dialect, table, key, chunk))
             else:
                 _generic(connection, table, key, chunk, existing)
     return method

@@ -5,7 +5,8 @@ rows sharing timestamps, on the machine's real servers. Faults are real too: an 
 user (401), a user without privilege on the table (403), a user whose connection budget
 is used up by another session (429), a loopback proxy that drops connections before
 the server answers (5xx), a lock held by another session past the lock timeout
-(timeout); transient variants end the fault shortly after the first failure.
+(timeout); transient variants end the fault as soon as the connector has met it once
+(the failure counter releases it), so a retry must follow for the pull to succeed.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ PG_PSYCOPG = "postgresql+psycopg://{user}@127.0.0.1:{port}/test"
 MARIADB = "mariadb+pyodbc://{user}@127.0.0.1:{port}/test?driver=MariaDB+Unicode"
 DENIED_USER = "crmsync_contract_denied"
 LIMITED_USER = "crmsync_contract_limited"
-RELEASE_AFTER = 0.6  # seconds a transient fault lasts: longer than one failing attempt
+Release = Callable[[], None]
+"""Ends an injected fault (idempotent)."""
 
 SEED = [
     (1, "Müller Präzision GmbH", "info@mueller.example", "2025-01-01 08:00:00"),
@@ -72,27 +74,30 @@ def _mapping(table: str) -> MappingSpec:
 
 
 class _FailureCounter:
-    """Counts the database errors an engine met (connect failures included)."""
+    """Counts the database errors an engine met (connect failures included); calls
+    ``on_failure`` after each (ending a transient fault)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_failure: Release | None = None) -> None:
         self.count = 0
+        self.on_failure = on_failure
 
     def attach(self, connector: SqlConnector) -> Callable[[], int]:
         def seen(_context: Any) -> None:
             self.count += 1
+            if self.on_failure is not None:
+                self.on_failure()
 
         event.listen(connector.engine, "handle_error", seen)
         return lambda: self.count
 
 
 class _DroppingProxy:
-    """A loopback TCP proxy to a database that drops the first ``drops`` connections
-    (None: all) at once, before the server says anything."""
+    """A loopback TCP proxy to a database that drops every connection at once, before
+    the server says anything, until :meth:`heal` is called; then it forwards."""
 
-    def __init__(self, port: int, drops: int | None) -> None:
+    def __init__(self, port: int) -> None:
         self.target = port
-        self.drops = drops
-        self.dropped = 0
+        self.healthy = False
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.closed = False
@@ -104,8 +109,7 @@ class _DroppingProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            if self.drops is None or self.dropped < self.drops:
-                self.dropped += 1
+            if not self.healthy:
                 client.close()
                 continue
             upstream = socket.create_connection(("127.0.0.1", self.target))
@@ -120,15 +124,28 @@ class _DroppingProxy:
         with contextlib.suppress(OSError):
             sink.shutdown(socket.SHUT_WR)
 
+    def heal(self) -> None:
+        """Forward connections from now on."""
+        self.healthy = True
+
     def close(self) -> None:
         self.closed = True
         self.listener.close()
 
 
-def _later(seconds: float, action: Callable[[], None]) -> threading.Timer:
-    timer = threading.Timer(seconds, action)
-    timer.start()
-    return timer
+def _once(action: Callable[[], None]) -> Release:
+    done = threading.Event()
+
+    def release() -> None:
+        if not done.is_set():
+            done.set()
+            action()
+
+    return release
+
+
+def _nothing() -> None:
+    """No fault to end: it lasts as long as the connector's settings."""
 
 
 class _SqlSource(ContractSource):
@@ -177,8 +194,8 @@ class _SqlSource(ContractSource):
 
     @contextlib.contextmanager
     def faulty(self, fault: Fault, *, transient: bool) -> Iterator[FaultyConnector]:
-        counter = _FailureCounter()
-        with self.harness.inject(self, fault, transient) as connector:
+        with self.harness.inject(self, fault) as (connector, release):
+            counter = _FailureCounter(release if transient else None)
             yield FaultyConnector(connector, counter.attach(connector))
 
 
@@ -224,11 +241,11 @@ class SqlHarness(ContractHarness):
                 conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
             admin.dispose()
 
-    @contextlib.contextmanager
-    def inject(self, source: _SqlSource, fault: Fault, transient: bool) -> Iterator[SqlConnector]:
-        """Yield a connector whose database fails with ``fault`` (see the module doc)."""
+    def inject(
+        self, source: _SqlSource, fault: Fault
+    ) -> contextlib.AbstractContextManager[tuple[SqlConnector, Release]]:
+        """A connector whose database fails with ``fault``, and how to end the fault."""
         raise NotImplementedError
-        yield
 
 
 class SqliteHarness(SqlHarness):
@@ -259,17 +276,15 @@ class SqliteHarness(SqlHarness):
             )
 
     @contextlib.contextmanager
-    def inject(self, source: _SqlSource, fault: Fault, transient: bool) -> Iterator[SqlConnector]:
+    def inject(self, source: _SqlSource, fault: Fault) -> Iterator[tuple[SqlConnector, Release]]:
         assert fault is Fault.TIMEOUT
         holder = sqlite3.connect(self.path, check_same_thread=False)
         holder.execute("BEGIN EXCLUSIVE")
-        timer = _later(RELEASE_AFTER, holder.rollback) if transient else None
+        release = _once(holder.rollback)
         try:
-            yield source.connector()
+            yield source.connector(), release
         finally:
-            if timer:
-                timer.join()
-            holder.rollback()
+            release()
             holder.close()
 
 
@@ -306,26 +321,25 @@ class PostgresHarness(SqlHarness):
             conn.execute(text(f"GRANT SELECT ON {table} TO {LIMITED_USER}"))
 
     @contextlib.contextmanager
-    def inject(self, source: _SqlSource, fault: Fault, transient: bool) -> Iterator[SqlConnector]:
+    def inject(self, source: _SqlSource, fault: Fault) -> Iterator[tuple[SqlConnector, Release]]:
         if fault is Fault.UNAUTHORIZED:
-            yield source.connector(self.connector_url(user="crmsync_no_such_role"))
+            yield source.connector(self.connector_url(user="crmsync_no_such_role")), _nothing
         elif fault is Fault.FORBIDDEN:
-            yield source.connector(self.connector_url(user=DENIED_USER))
+            yield source.connector(self.connector_url(user=DENIED_USER)), _nothing
         elif fault is Fault.RATE_LIMITED:
             # The role's one allowed connection is taken by another session.
-            with _held_connection(PG_PSYCOPG.format(user=LIMITED_USER, port=5432), transient):
-                yield source.connector(self.connector_url(user=LIMITED_USER))
+            with _held_connection(PG_PSYCOPG.format(user=LIMITED_USER, port=5432)) as release:
+                yield source.connector(self.connector_url(user=LIMITED_USER)), release
         elif fault is Fault.SERVER_ERROR:
-            proxy = _DroppingProxy(5432, drops=1 if transient else None)
+            proxy = _DroppingProxy(5432)
             try:
-                yield source.connector(self.connector_url(port=proxy.port))
+                yield source.connector(self.connector_url(port=proxy.port)), proxy.heal
             finally:
                 proxy.close()
         else:
-            with _held_lock(
-                source, f"LOCK TABLE {source.table} IN ACCESS EXCLUSIVE MODE", transient
-            ):
-                yield source.connector()
+            lock = f"LOCK TABLE {source.table} IN ACCESS EXCLUSIVE MODE"
+            with _held_lock(source, lock) as release:
+                yield source.connector(), release
 
 
 class MariaDbHarness(SqlHarness):
@@ -354,66 +368,55 @@ class MariaDbHarness(SqlHarness):
             conn.execute(text(f"GRANT SELECT ON test.{table} TO '{LIMITED_USER}'@'%'"))
 
     @contextlib.contextmanager
-    def inject(self, source: _SqlSource, fault: Fault, transient: bool) -> Iterator[SqlConnector]:
+    def inject(self, source: _SqlSource, fault: Fault) -> Iterator[tuple[SqlConnector, Release]]:
         if fault is Fault.UNAUTHORIZED:
             url = make_url(self.connector_url()).set(password="wrong-password")
-            yield source.connector(url.render_as_string(hide_password=False))
+            yield source.connector(url.render_as_string(hide_password=False)), _nothing
         elif fault is Fault.FORBIDDEN:
-            yield source.connector(self.connector_url(user=DENIED_USER))
+            yield source.connector(self.connector_url(user=DENIED_USER)), _nothing
         elif fault is Fault.RATE_LIMITED:
-            with _held_connection(self.connector_url(user=LIMITED_USER), transient):
-                yield source.connector(self.connector_url(user=LIMITED_USER))
+            with _held_connection(self.connector_url(user=LIMITED_USER)) as release:
+                yield source.connector(self.connector_url(user=LIMITED_USER)), release
         elif fault is Fault.SERVER_ERROR:
-            proxy = _DroppingProxy(3306, drops=1 if transient else None)
+            proxy = _DroppingProxy(3306)
             try:
-                yield source.connector(self.connector_url(port=proxy.port))
+                yield source.connector(self.connector_url(port=proxy.port)), proxy.heal
             finally:
                 proxy.close()
         else:
-            # MariaDB counts lock waits in whole seconds (at least one).
-            lock = f"LOCK TABLES {source.table} WRITE"
-            with _held_lock(source, lock, transient, release_after=1.5):
-                yield source.connector()
+            with _held_lock(source, f"LOCK TABLES {source.table} WRITE") as release:
+                yield source.connector(), release
 
 
 @contextlib.contextmanager
-def _held_connection(url: str, transient: bool) -> Iterator[None]:
-    """Hold the one connection ``url``'s user may have (released early when transient)."""
+def _held_connection(url: str) -> Iterator[Release]:
+    """Hold the one connection ``url``'s user may have; yield how to let it go."""
     engine = create_engine(url, poolclass=NullPool)
     holder = engine.connect()
-    timer = _later(RELEASE_AFTER, holder.close) if transient else None
+    release = _once(holder.close)
     try:
-        yield
+        yield release
     finally:
-        if timer:
-            timer.join()
-        holder.close()
+        release()
         engine.dispose()
 
 
 @contextlib.contextmanager
-def _held_lock(
-    source: _SqlSource, statement: str, transient: bool, release_after: float = RELEASE_AFTER
-) -> Iterator[None]:
-    """Hold ``statement``'s lock in another session (released early when transient)."""
+def _held_lock(source: _SqlSource, statement: str) -> Iterator[Release]:
+    """Hold ``statement``'s lock in another session; yield how to let it go."""
     holder = source.admin.connect()
     transaction = holder.begin()
     holder.execute(text(statement))
-    released = threading.Event()
 
-    def release() -> None:
-        if not released.is_set():
-            released.set()
-            if holder.dialect.name != "postgresql":
-                holder.execute(text("UNLOCK TABLES"))
-            transaction.rollback()
+    def unlock() -> None:
+        if holder.dialect.name != "postgresql":
+            holder.execute(text("UNLOCK TABLES"))
+        transaction.rollback()
 
-    timer = _later(release_after, release) if transient else None
+    release = _once(unlock)
     try:
-        yield
+        yield release
     finally:
-        if timer:
-            timer.join()
         release()
         holder.close()
 
