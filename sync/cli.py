@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     dedupe.add_argument("--out", required=True, help="output CSV: record_id, cluster_id")
     dedupe.add_argument("--pairs", help="also write scored pairs with explanations here")
+    dedupe.add_argument(
+        "--labels",
+        metavar="LABELS.csv",
+        help="labelled pairs (left_id, right_id, is_match 1/0) that refine the estimates; "
+        "overrides the config's labels",
+    )
 
     dictionary = commands.add_parser(
         "dictionary", help="write the data dictionary (Markdown) from models and mappings"
@@ -257,6 +263,7 @@ def _cmd_dedupe(args: argparse.Namespace) -> int:
         args.dedupe_config,
         args.out,
         scored_pairs_path=args.pairs,
+        labels_path=args.labels,
         progress=not args.quiet,
     )
 

@@ -1,4 +1,4 @@
-"""``crmsync dedupe INPUT --config CONFIG.yaml --out OUTPUT.csv [--pairs PAIRS.csv]``."""
+"""``crmsync dedupe INPUT --config CONFIG.yaml --out OUT.csv`` (``--pairs``, ``--labels``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from dedupe.engine.config import ConfigError, load_config
+from dedupe.engine.labels import read_labels
 from dedupe.engine.run import deduplicate
 
 __all__ = ["read_records", "run_dedupe_command"]
@@ -57,6 +58,7 @@ def run_dedupe_command(
     out_path: str | Path,
     *,
     scored_pairs_path: str | Path | None = None,
+    labels_path: str | Path | None = None,
     progress: bool = True,
 ) -> int:
     """Run the engine on a file and write ``record_id,cluster_id``.
@@ -67,6 +69,8 @@ def run_dedupe_command(
         out_path: Where to write one row per record: ``record_id,cluster_id``.
         scored_pairs_path: Optionally, where to write the scored pairs at or above the
             review threshold with each field's level and weight.
+        labels_path: Labelled pairs CSV; overrides the config's ``labels`` (which is
+            relative to the config file).
         progress: Print a line per phase to stderr.
 
     Returns:
@@ -83,9 +87,14 @@ def run_dedupe_command(
         for path in (out_path, scored_pairs_path):
             if path is not None:
                 _need_pyarrow(Path(path))
+        if labels_path is None and config.labels:
+            labels_path = Path(config_path).parent / config.labels
+        labels = None if labels_path is None else read_labels(labels_path)
+        if labels is not None:
+            say(f"{len(labels):,} labelled pairs from {labels_path}")
         say(f"reading {input_path}")
         # No local reference to the frame: the engine frees it once standardised.
-        result = deduplicate(read_records(Path(input_path)), config, progress=say)
+        result = deduplicate(read_records(Path(input_path)), config, labels=labels, progress=say)
     except ConfigError as error:
         print(f"error: {config_path}: {error}", file=sys.stderr)
         return 2

@@ -103,6 +103,9 @@ class EngineConfig(BaseModel):
         parallel: Standardise large columns on two processes (fork; Unix only).
         simplify_chinese: Write traditional Chinese characters as simplified ones before
             comparing names, addresses and text ("華為" and "华为" agree).
+        labels: Optional CSV of labelled pairs (``left_id``, ``right_id``, ``is_match``
+            1/0), relative to the config file; they refine the estimates and decide
+            their own pairs (see :mod:`dedupe.engine.labels`).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -120,6 +123,7 @@ class EngineConfig(BaseModel):
     seed: int = 1
     parallel: bool = True
     simplify_chinese: bool = True
+    labels: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> EngineConfig:

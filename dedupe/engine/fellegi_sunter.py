@@ -13,7 +13,10 @@
 
 EM runs on the distinct level patterns with their counts, so its cost does not grow
 with the number of pairs. Missing levels are neutral: left out of both likelihoods.
-Labelled pairs, when given, enter EM with their known class.
+Labelled pairs, when given, enter EM with their known class, and the labelled matches
+then update m directly (:func:`with_labels`): EM's m is the prior, each labelled match
+one observation. Where similar non-matches (members of one household) fool EM into
+calling them matches, a few labelled matches show what matches really look like.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ __all__ = [
     "estimate",
     "estimate_by_key",
     "estimate_prior",
-    "refine",
     "frequencies",
+    "refine",
+    "with_labels",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -399,3 +403,52 @@ def refine(
         )
         model.prior = estimate_prior(patterns, counts, model, possible_pairs)
     return model
+
+
+LABEL_PRIOR_PAIRS = 20.0
+"""How many labelled matches EM's own m counts as when the two are combined."""
+
+
+def with_labels(
+    model: Model,
+    levels: LevelMatrix,
+    is_match: npt.NDArray[np.bool_],
+    *,
+    prior_pairs: float = LABEL_PRIOR_PAIRS,
+) -> Model:
+    """Update m with labelled matches: EM's m as a Dirichlet prior, labels as counts.
+
+    Per comparison, ``m = (labelled matches per level + prior_pairs * m_EM) /
+    (labelled matches with the field present + prior_pairs)``; missing levels count for
+    neither. u stays the random-pair u: labelled non-matches are chosen (hard cases
+    from a review queue), not random, and would bias it.
+
+    Args:
+        model: The model estimated without labels.
+        levels: ``(labelled pairs, comparisons)`` levels.
+        is_match: Whether each labelled pair is a match.
+        prior_pairs: Weight of EM's m, in labelled pairs.
+
+    Returns:
+        A model with the updated m (prior unchanged: re-estimate it).
+    """
+    matches = levels[is_match]
+    m = []
+    for index, values in enumerate(model.m):
+        size = len(values)
+        counts = np.bincount(matches[:, index], minlength=size)[:size].astype(np.float64)
+        counts[0] = 0.0
+        prior = values.copy()
+        prior[0] = 0.0
+        posterior = counts + prior_pairs * prior / max(prior.sum(), _MIN_PROBABILITY)
+        posterior /= max(posterior.sum(), _MIN_PROBABILITY)
+        posterior[0] = 1.0
+        m.append(posterior)
+    return Model(
+        m=m,
+        u=model.u,
+        u_random=model.u_random,
+        prior=model.prior,
+        iterations=model.iterations,
+        overrides=model.overrides,
+    )

@@ -24,7 +24,9 @@ from dedupe.engine.fellegi_sunter import (
     estimate_prior,
     frequencies,
     refine,
+    with_labels,
 )
+from dedupe.engine.labels import Labelled, decided, labelled_levels, pattern_codes, pattern_shifts
 from dedupe.engine.prepare import Prepared, prepare
 
 __all__ = ["EngineResult", "deduplicate"]
@@ -122,19 +124,6 @@ def _total_adjustment(
     return total
 
 
-def _labelled_levels(
-    labels: pd.DataFrame,
-    ids: pd.Index,
-    prepared: Prepared,
-    comparisons: list[Comparison],
-) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
-    left = ids.get_indexer(labels["left_id"].astype(str))
-    right = ids.get_indexer(labels["right_id"].astype(str))
-    known = (left >= 0) & (right >= 0)
-    matrix = level_matrix(prepared, comparisons, left[known], right[known])
-    return matrix, labels["is_match"].to_numpy(dtype=bool)[known]
-
-
 _GUARD_WEIGHT = -40.0
 
 
@@ -177,7 +166,7 @@ def _estimate(
     *,
     config: EngineConfig,
     sources: IntArray | None,
-    labelled: tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]] | None,
+    labelled: Labelled | None,
 ) -> tuple[Model, int]:
     """u from random pairs, m per key, prior, refinement; returns the model and patterns."""
     sizes = [len(comparison.labels) for comparison in comparisons]
@@ -198,7 +187,11 @@ def _estimate(
     model.overrides = _guards(comparisons)
     patterns, counts, _ = encode_patterns(levels, sizes)
     model.prior = estimate_prior(patterns, counts, model, possible_pairs)
-    return refine(patterns, counts, model, possible_pairs), len(patterns)
+    model = refine(patterns, counts, model, possible_pairs)
+    if labelled is not None and labelled[1].any():
+        model = with_labels(model, *labelled)
+        model.prior = estimate_prior(patterns, counts, model, possible_pairs)
+    return model, len(patterns)
 
 
 def _scored_pairs(
@@ -307,7 +300,12 @@ def deduplicate(
     levels = level_matrix(prepared, comparisons, left, right)
     phase("compare", f"{len(comparisons)} comparisons")
 
-    labelled = None if labels is None else _labelled_levels(labels, ids, prepared, comparisons)
+    labelled: Labelled | None = None
+    labelled_left = labelled_right = np.empty(0, dtype=np.int64)
+    if labels is not None:
+        labelled, labelled_left, labelled_right = labelled_levels(
+            labels, ids, prepared, comparisons
+        )
     model, patterns = _estimate(
         prepared,
         comparisons,
@@ -324,10 +322,23 @@ def deduplicate(
     weight = model.match_weight(levels) + _total_adjustment(
         prepared, comparisons, model, levels, left
     )
+    joined: tuple[IntArray, IntArray] = (left, right)
+    if labelled is not None and len(labelled[1]):
+        sizes = [len(comparison.labels) for comparison in comparisons]
+        weight += pattern_shifts(pattern_codes(levels, sizes), model, labelled, sizes)
+        where, flags, extra_left, extra_right = decided(
+            left, right, size, labelled_left, labelled_right, labelled[1]
+        )
+        weight[where] = np.where(flags, 60.0, -60.0)
+        joined = (np.concatenate([left, extra_left]), np.concatenate([right, extra_right]))
     probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))
     thresholds = config.thresholds
     record_labels, clustering = cluster(
-        size, left, right, probability, match=thresholds.match, cannot_link=thresholds.cannot_link
+        size,
+        *joined,
+        np.concatenate([probability, np.ones(len(joined[0]) - len(left))]),
+        match=thresholds.match,
+        cannot_link=thresholds.cannot_link,
     )
     phase("cluster", f"{clustering.clusters:,} clusters, {clustering.blocked} joins refused")
 
@@ -341,6 +352,10 @@ def deduplicate(
         "blocking": vars(blocking),
         "clustering": vars(clustering),
         "prior": model.prior,
+        "labels": {
+            "pairs": 0 if labelled is None else len(labelled[1]),
+            "matches": 0 if labelled is None else int(labelled[1].sum()),
+        },
         "parameters": _parameters(comparisons, model),
         "timings": timings,
     }
