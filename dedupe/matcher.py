@@ -261,7 +261,7 @@ def match_records(
                 keys[right_pos],
                 round(float(engine.probability[engine_row]), 4),
                 float(engine.match_weight[engine_row]),
-                engine.explanations[engine_row],
+                engine.explain(engine_row),
             )
         )
     review.sort(key=lambda pair: (-pair.probability, pair.left, pair.right))

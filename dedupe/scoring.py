@@ -9,7 +9,7 @@ its contribution to the match weight.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,20 +66,21 @@ class EngineScores:
         pairs: ``(n, 2)`` record positions, ``left < right``.
         probability: Match probability per pair.
         match_weight: Match weight per pair (log2 odds).
-        explanations: Per pair, the fields' evidence, strongest first.
+        explain: Row → the pair's evidence per field, strongest first (built on demand:
+            only review pairs need it).
         stats: The engine's statistics (blocking, estimates, timings).
     """
 
     pairs: PairArray
     probability: FloatArray
     match_weight: FloatArray
-    explanations: list[tuple[FieldEvidence, ...]]
+    explain: Callable[[int], tuple[FieldEvidence, ...]]
     stats: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> EngineScores:
         """No engine scores (too few records, or the engine is off)."""
-        return cls(np.empty((0, 2), dtype=np.int64), np.empty(0), np.empty(0), [])
+        return cls(np.empty((0, 2), dtype=np.int64), np.empty(0), np.empty(0), lambda _row: ())
 
     def index_of(self, pairs: PairArray, n_records: int) -> npt.NDArray[np.int64]:
         """Return, per pair in ``pairs`` (``left < right``), its row here or ``-1``."""
@@ -94,19 +95,19 @@ class EngineScores:
         return np.where(found, order[slot], -1).astype(np.int64)
 
 
-def _evidence(frame: pd.DataFrame, names: Sequence[str]) -> list[tuple[FieldEvidence, ...]]:
-    out: list[tuple[FieldEvidence, ...]] = []
-    levels = {name: frame[f"{name}_level"].to_numpy() for name in names}
-    weights = {name: frame[f"{name}_weight"].to_numpy(dtype=float) for name in names}
-    for row in range(len(frame)):
+def _evidence(
+    names: Sequence[str], levels: dict[str, npt.NDArray[np.object_]], weights: dict[str, FloatArray]
+) -> Callable[[int], tuple[FieldEvidence, ...]]:
+    def explain(row: int) -> tuple[FieldEvidence, ...]:
         items = []
         for name in names:
             level = str(levels[name][row])
             agrees = None if level in _NEUTRAL else level != "different"
             items.append(FieldEvidence(name, level, agrees, round(float(weights[name][row]), 3)))
         items.sort(key=lambda item: -abs(item.weight))
-        out.append(tuple(items))
-    return out
+        return tuple(items)
+
+    return explain
 
 
 def score_pairs(
@@ -143,10 +144,12 @@ def score_pairs(
     right = scored["right_id"].map(position).to_numpy(dtype=np.int64)
     pairs = np.sort(np.column_stack((left, right)), axis=1) if len(scored) else np.empty((0, 2))
     names = [comparison.name for comparison in result.comparisons]
+    levels = {name: scored[f"{name}_level"].to_numpy() for name in names}
+    weights = {name: scored[f"{name}_weight"].to_numpy(dtype=float) for name in names}
     return EngineScores(
         pairs=pairs.astype(np.int64),
         probability=scored["probability"].to_numpy(dtype=float),
         match_weight=scored["match_weight"].to_numpy(dtype=float),
-        explanations=_evidence(scored, names),
+        explain=_evidence(names, levels, weights),
         stats={"blocking": result.stats.get("blocking"), "prior": result.stats.get("prior")},
     )
