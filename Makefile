@@ -10,8 +10,9 @@ UV_VERSION := 0.13.9
 export AIRFLOW_HOME := $(CURDIR)
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: demo test lint setup bench bench-dedupe lock clean dictionary
+.PHONY: demo test lint setup bench bench-dedupe bench-connectors lock clean dictionary
 BENCH_DEDUPE_ARGS ?= --records 100000
+BENCH_CONNECTORS_ARGS ?= --rows 100000
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +43,11 @@ bench: setup
 # Matching quality and speed beside Splink 5 (its own venv, .venv-splink, made on first use).
 bench-dedupe: setup
 	$(BIN)/python -m bench.dedupe $(BENCH_DEDUPE_ARGS)
+
+# Pull throughput per connector: SQL on SQLite/PostgreSQL/MariaDB-ODBC beside a plain cursor
+# loop; add --peers (or CRMSYNC_E2E=1) for the Tryton and BottleCRM peers.
+bench-connectors: setup
+	$(BIN)/python -m bench.connectors $(BENCH_CONNECTORS_ARGS)
 
 # Re-pin dependencies after changing pyproject.toml.
 lock: setup

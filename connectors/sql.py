@@ -81,13 +81,16 @@ class SqlConnectorConfig(BaseModel):
         return RetryPolicy(self.retry_attempts, self.retry_backoff_seconds)
 
 
+_JSON_NATIVE = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """Turn a database value into a JSON-safe value without losing precision."""
+    if type(value) in _JSON_NATIVE:  # the common case first: one set lookup
+        return value
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, bytes):
         return value.hex()
@@ -251,8 +254,9 @@ class SqlConnector:
                     result = connection.execution_options(yield_per=self.config.batch_size).execute(
                         query
                     )
-                    for row in result.mappings():
-                        payload = {key: _plain(value) for key, value in row.items()}
+                    columns = list(result.keys())
+                    for row in result:
+                        payload = dict(zip(columns, map(_plain, row), strict=True))
                         updated = payload.get(source.updated_at) if source.updated_at else None
                         record = RawRecord(str(payload[source.primary_key]), payload, updated)
                         yield record
