@@ -78,9 +78,7 @@ class TrytonSession(httpx.Auth):
     def __repr__(self) -> str:
         return f"TrytonSession({self._login!r}, **********)"
 
-    def _login_flow(
-        self, request: httpx.Request
-    ) -> Generator[httpx.Request, httpx.Response, bool]:
+    def _login_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, bool]:
         """Log in; return whether a session was opened.
 
         A login answered with an HTTP error ends the flow with that answer, so the HTTP
