@@ -201,3 +201,16 @@ def test_a_record_deleted_in_the_source_retires_from_its_golden_record(tmp_path:
         assert after[detached] == [("sandbox_erp", erp_of[detached])]
     finally:
         ctx.close()
+
+
+def test_cli_full_refresh_flag(shop: SyncContext, capsys: pytest.CaptureFixture[str]):
+    from sync.cli import main
+
+    config = str(shop.settings.base_dir / "crmsync.yaml")
+    assert main(["-q", "--config", config, "run", "customer"]) == 0
+    assert main(["-q", "--config", config, "run", "customer", "--full-refresh"]) == 0
+    assert main(["-q", "--config", config, "run", "customer"]) == 0
+    with shop.engine.connect() as c:
+        modes = list(c.execute(select(pull_log.c.mode).order_by(pull_log.c.finished_at)).scalars())
+    assert modes == [FULL_SCAN, FULL_REFRESH, INCREMENTAL]
+    capsys.readouterr()
