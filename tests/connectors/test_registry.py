@@ -70,7 +70,8 @@ def test_builtin_kind_comes_from_the_installed_entry_point():
 def test_a_third_party_package_adds_a_kind(acme_plugin: Path, shop_db: Path):
     kinds = connector_kinds()
     assert kinds["acme"].origin == "acme-connector"
-    assert kinds["acme"].config_model().__name__ == "AcmeConfig"
+    model = kinds["acme"].config_model()
+    assert model is not None and model.__name__ == "AcmeConfig"
     connector = build_connector("acme_erp", "acme", {"database": str(shop_db), "api_key": "k"})
     assert isinstance(connector, SqlConnector)
     connector.close()
