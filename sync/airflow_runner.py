@@ -14,7 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-DAG_OF_ENTITY = {"customer": "sync_customers", "product": "sync_products"}
+DAG_OF_ENTITY = {
+    "customer": "sync_customers",
+    "contact": "sync_contacts",
+    "product": "sync_products",
+}
 
 
 class AirflowRunError(RuntimeError):

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from quality.report.identity import (
     as_utc,
+    identity_changes_of_run,
     identity_counts,
     lineage_of_run,
     merges_of_run,
@@ -31,6 +32,8 @@ from quality.report.model import (
     TargetPush,
     TrendPoint,
 )
+from quality.report.review import review_of_run
+from quality.report.safety import masked_text, safety_of_run
 from store.outbox import publish_counts
 from store.quality_log import pulls_of_run, rules_of_run
 from store.runs import get_run
@@ -40,6 +43,9 @@ BATCH_STAGE = "batch"
 MERGE_CAP = 200
 LINEAGE_CAP = 100
 FAILED_PUSH_CAP = 200
+EVENT_CAP = 200
+REVIEW_CAP = 200
+SAFETY_CAP = 200
 STALE_EXAMPLES = 10
 TREND_RUNS = 30
 
@@ -104,7 +110,7 @@ def collect_report(
             merges=merges_of_run(connection, run_id, entity, unmasked=unmasked, cap=MERGE_CAP),
             lineage=lineage_of_run(connection, run_id, entity, unmasked=unmasked, cap=LINEAGE_CAP),
             pushes=pushes,
-            failed_pushes=_failed_pushes(connection, run_id),
+            failed_pushes=_failed_pushes(connection, run_id, unmasked=unmasked),
             staleness=staleness(
                 connection,
                 entity,
@@ -114,6 +120,9 @@ def collect_report(
                 examples=STALE_EXAMPLES,
             ),
             trend=_trend(connection, entity, run.get("started_at")),
+            identity_changes=identity_changes_of_run(connection, run_id, EVENT_CAP),
+            review=review_of_run(connection, run_id, entity, unmasked=unmasked, cap=REVIEW_CAP),
+            safety=safety_of_run(connection, run_id, entity, unmasked=unmasked, cap=SAFETY_CAP),
         )
 
 
@@ -260,7 +269,7 @@ def _pushes(connection: Connection, run_id: str, summary: dict[str, Any]) -> tup
     )
 
 
-def _failed_pushes(connection: Connection, run_id: str) -> Capped[FailedPush]:
+def _failed_pushes(connection: Connection, run_id: str, *, unmasked: bool) -> Capped[FailedPush]:
     where = (outbox.c.run_id == run_id, outbox.c.status != "sent")
     total = int(connection.execute(select(func.count()).where(*where)).scalar_one())
     rows = connection.execute(
@@ -276,7 +285,15 @@ def _failed_pushes(connection: Connection, run_id: str) -> Capped[FailedPush]:
         .order_by(outbox.c.target, outbox.c.id)
         .limit(FAILED_PUSH_CAP)
     )
-    return Capped(tuple(FailedPush(*row) for row in rows), total)
+    items = tuple(
+        FailedPush(target, operation, golden_id, target_id, status, _masked(error, unmasked))
+        for target, operation, golden_id, target_id, status, error in rows
+    )
+    return Capped(items, total)
+
+
+def _masked(text: str | None, unmasked: bool) -> str | None:
+    return None if text is None else masked_text(text, unmasked=unmasked)
 
 
 def _trend(connection: Connection, entity: str, until: datetime | None) -> tuple[TrendPoint, ...]:

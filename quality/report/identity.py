@@ -18,6 +18,7 @@ from quality.masking import mask, shown_value
 from quality.report.model import (
     Capped,
     GoldenLineage,
+    IdentityChange,
     IdentityCounts,
     LineageValue,
     MatchMember,
@@ -49,7 +50,43 @@ def identity_counts(connection: Connection, run_id: str) -> IdentityCounts:
         merged=counts.get("merge", 0),
         split=counts.get("split", 0),
         retired=counts.get("retire", 0),
+        moved=counts.get("move", 0),
+        detached=counts.get("detach", 0),
     )
+
+
+def identity_changes_of_run(
+    connection: Connection, run_id: str, cap: int
+) -> Capped[IdentityChange]:
+    """Return the run's match events other than plain creates, in the order recorded.
+
+    Creates are many and are shown as merges (several members) or counted; merges,
+    splits, moves, detaches and retirements are each an identity change an auditor
+    must be able to trace.
+    """
+    where = (match_events.c.run_id == run_id, match_events.c.event != "create")
+    total = int(connection.execute(select(func.count()).where(*where)).scalar_one())
+    rows = connection.execute(
+        select(
+            match_events.c.event,
+            match_events.c.golden_id,
+            match_events.c.other_golden_ids,
+            match_events.c.members,
+        )
+        .where(*where)
+        .order_by(match_events.c.id)
+        .limit(cap)
+    )
+    changes = tuple(
+        IdentityChange(
+            event,
+            golden_id,
+            tuple(str(g) for g in others or ()),
+            tuple(str(k) for k in members or ()),
+        )
+        for event, golden_id, others, members in rows
+    )
+    return Capped(changes, total)
 
 
 def merges_of_run(
@@ -150,10 +187,16 @@ def _golden_names(
 
 
 def display_name(data: Mapping[str, Any], *, unmasked: bool) -> str | None:
-    """Return a golden record's name as it may be shown (a person's name is personal)."""
+    """Return a record's name as it may be shown (a person's name is personal).
+
+    Customers and products have a ``name``; contacts are people with a first and a
+    last name, each masked unless ``unmasked``.
+    """
     name = data.get("name")
     if name is None:
-        return None
+        parts = [data.get(part) for part in ("first_name", "last_name")]
+        shown = [str(p) if unmasked else mask(p) or "" for p in parts if p not in (None, "")]
+        return " ".join(shown) or None
     if data.get("kind") == "person" and not unmasked:
         return mask(name)
     return str(name)

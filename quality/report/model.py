@@ -8,7 +8,7 @@ configuration except non-secret settings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -216,6 +216,105 @@ class IdentityCounts:
     merged: int = 0
     split: int = 0
     retired: int = 0
+    moved: int = 0
+    detached: int = 0
+
+
+@dataclass(frozen=True)
+class IdentityChange:
+    """A match event other than a plain create: ``merge``, ``split``, ``move``, ``detach``
+    (records deleted at their source left the golden record) or ``retire``.
+
+    ``other_golden_ids`` are the ids merged away, split from or moved out of; ``members``
+    the records concerned (for a move: the records that moved).
+    """
+
+    event: str
+    golden_id: str
+    other_golden_ids: tuple[str, ...]
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReviewPair:
+    """An uncertain pair of the review queue, as the run left it.
+
+    ``evidence`` sums up the explanation: the fields weighing most, each with its
+    agreement level and weight. Names are masked where personal.
+    """
+
+    review_id: int
+    left: str
+    right: str
+    left_name: str | None
+    right_name: str | None
+    probability: float
+    match_weight: float | None
+    evidence: str
+    left_golden_id: str | None
+    right_golden_id: str | None
+    new_in_run: bool
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    """The steward's queue for the run's entity.
+
+    ``pairs``: open pairs this run scored (new or still uncertain); ``open_total``: every
+    open pair of the entity; ``applied``: steward decisions this run applied.
+    """
+
+    pairs: Capped[ReviewPair]
+    open_total: int
+    applied: int
+
+
+@dataclass(frozen=True)
+class DeadLetterItem:
+    """A record a target refused and that is still parked (retried every run)."""
+
+    target: str
+    target_id: str
+    golden_id: str
+    operation: str
+    error: str
+    attempts: int
+    first_run: str
+    last_run: str
+
+
+@dataclass(frozen=True)
+class DeferredItem:
+    """An update this run did not write: the target changed the record since our pull."""
+
+    target: str
+    target_id: str
+    golden_id: str
+    expected_updated_at: str | None
+    detail: str
+    resolved_run: str | None
+
+
+@dataclass(frozen=True)
+class ApprovalItem:
+    """A mass change the publish circuit breaker stopped, and where its approval stands."""
+
+    run_id: str
+    target: str
+    changes: int
+    target_records: int
+    max_changes: int
+    status: str
+
+
+@dataclass(frozen=True)
+class PublishSafety:
+    """What the publish safeguards held back: open dead letters of the entity, updates
+    this run deferred, and approvals (this run's requests and the entity's pending ones)."""
+
+    dead_letters: Capped[DeadLetterItem]
+    deferred: Capped[DeferredItem]
+    approvals: tuple[ApprovalItem, ...]
 
 
 @dataclass(frozen=True)
@@ -240,6 +339,11 @@ class AuditReport:
     staleness: Staleness
     trend: tuple[TrendPoint, ...]
     data_docs: str | None = None
+    identity_changes: Capped[IdentityChange] = field(default_factory=lambda: Capped((), 0))
+    review: ReviewQueue = field(default_factory=lambda: ReviewQueue(Capped((), 0), 0, 0))
+    safety: PublishSafety = field(
+        default_factory=lambda: PublishSafety(Capped((), 0), Capped((), 0), ())
+    )
 
     @property
     def quarantined_records(self) -> int:

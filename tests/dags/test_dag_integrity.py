@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
 EXPECTED = {
     "sync_customers",
+    "sync_contacts",
     "sync_products",
     "bottlecrm_tryton_customers",
     "bottlecrm_tryton_products",

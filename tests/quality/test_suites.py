@@ -20,6 +20,7 @@ from quality.suites import (
 )
 
 EXPECTED_SUITES = [
+    ("contact", "golden"),
     ("contact", "staged"),
     ("cost", "staged"),
     ("customer", "golden"),
@@ -178,7 +179,7 @@ def test_unreadable_and_missing_suites(tmp_path):
     with pytest.raises(SuiteConfigError, match="cannot read"):
         read_suite("cost", "staged", tmp_path)
     with pytest.raises(FileNotFoundError):
-        read_suite("contact", "golden")
+        read_suite("cost", "golden")
 
 
 def test_suites_dir_is_the_package_folder():
