@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -46,7 +47,18 @@ def _type_name(info: FieldInfo) -> str:
     annotation = info.annotation
     if isinstance(annotation, type):
         return annotation.__name__
-    return str(annotation).replace("typing.", "")
+    # "pydantic.types.SecretStr | None" -> "SecretStr | None"
+    return re.sub(r"\b(?:\w+\.)+(\w+)", r"\1", str(annotation))
+
+
+def _shown_default(value: Any) -> Any:
+    """A default as the listing shows it: scalars and small collections as they are,
+    anything else by its type (``RetryPolicy()``)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple | dict) and len(json.dumps(value, default=str)) <= 60:
+        return json.loads(json.dumps(value, default=str))
+    return f"{type(value).__name__}()"
 
 
 def _is_secret(info: FieldInfo) -> bool:
@@ -58,14 +70,18 @@ def _keys(model: type[BaseModel]) -> list[SettingKey]:
     for name, info in model.model_fields.items():
         secret = _is_secret(info)
         required = info.is_required()
-        default = None if required or secret else info.get_default(call_default_factory=True)
+        default = (
+            None
+            if required or secret
+            else _shown_default(info.get_default(call_default_factory=True))
+        )
         keys.append(
             SettingKey(
                 name=info.alias or name,
                 type=_type_name(info),
                 required=required,
                 secret=secret,
-                default=default if isinstance(default, str | int | float | bool) else None,
+                default=default,
                 description=info.description or "",
             )
         )
