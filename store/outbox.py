@@ -13,7 +13,7 @@ may hold, so the record's echo is not mistaken for a change made in the target.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -99,6 +99,116 @@ def unconfirmed_creates(connection: Connection, target: str, entity: str) -> set
     )
     confirmed = confirmed_published(connection, target, entity)
     return {r[0] for r in rows if r[0] not in confirmed}
+
+
+def records_carrying(
+    connection: Connection, target: str, entity: str, golden_ids: Collection[str]
+) -> dict[str, set[str]]:
+    """Return ``golden_id -> target ids`` of the records whose golden-id column crmsync
+    wrote that golden id into (confirmed), or may have (an update in doubt).
+
+    A record that left a golden record still carries its id until publish rewrites it;
+    a lookup before create by that id would find it and take it over.
+    """
+    found: dict[str, set[str]] = {}
+    for chunk in chunked(sorted(golden_ids)):
+        confirmed = select(published.c.golden_id, published.c.target_id).where(
+            published.c.target == target,
+            published.c.entity == entity,
+            published.c.golden_id.in_(list(chunk)),
+        )
+        in_doubt = select(outbox.c.golden_id, outbox.c.target_id).where(
+            outbox.c.target == target,
+            outbox.c.entity == entity,
+            outbox.c.operation == "update",
+            outbox.c.status.in_(IN_DOUBT),
+            outbox.c.golden_id.in_(list(chunk)),
+        )
+        for query in (confirmed, in_doubt):
+            for golden_id, target_id in connection.execute(query):
+                if target_id is not None:
+                    found.setdefault(golden_id, set()).add(target_id)
+    return found
+
+
+def unconfirmed_create_hashes(
+    connection: Connection, target: str, entity: str
+) -> dict[str, set[str]]:
+    """Return ``golden_id -> payload hashes`` of creates in ``target`` never confirmed.
+
+    A pulled record that carries one of these golden ids with exactly such content is the
+    record an interrupted create made (under an id the target chose), i.e. our own write.
+    """
+    provisional = unconfirmed_creates(connection, target, entity)
+    rows = connection.execute(
+        select(outbox.c.golden_id, outbox.c.target_id, outbox.c.payload_hash).where(
+            outbox.c.target == target,
+            outbox.c.entity == entity,
+            outbox.c.operation == "create",
+            outbox.c.status != SENT,
+        )
+    )
+    found: dict[str, set[str]] = {}
+    for golden_id, target_id, digest in rows:
+        if target_id in provisional and digest:
+            found.setdefault(golden_id, set()).add(digest)
+    return found
+
+
+def settle_found_create(
+    connection: Connection, run_id: str, target: str, entity: str, golden_id: str, real_id: str
+) -> str | None:
+    """Settle an interrupted create of ``golden_id`` in ``target`` by the record found.
+
+    The create reached the target (a pulled record, ``real_id``, carries the golden id)
+    but its bookkeeping was lost. Its outbox rows are marked sent under the real id, the
+    newest one's content is recorded as what the target holds, and the provisional
+    cross-reference moves to the real id — so the next publish updates that record
+    instead of sending the create again.
+
+    Returns:
+        The provisional id settled, or None when ``golden_id`` has no create in doubt in
+        ``target`` linked to it.
+    """
+    provisional = unconfirmed_creates(connection, target, entity)
+    linked = set(
+        connection.execute(
+            select(xrefs.c.source_id).where(
+                xrefs.c.system == target,
+                xrefs.c.entity == entity,
+                xrefs.c.golden_id == golden_id,
+            )
+        ).scalars()
+    )
+    rows = connection.execute(
+        select(outbox.c.target_id, outbox.c.payload, outbox.c.payload_hash)
+        .where(
+            outbox.c.target == target,
+            outbox.c.entity == entity,
+            outbox.c.golden_id == golden_id,
+            outbox.c.operation == "create",
+            outbox.c.status != SENT,
+        )
+        .order_by(outbox.c.id.desc())
+    ).all()
+    newest = next((r for r in rows if r[0] in provisional and r[0] in linked), None)
+    if newest is None:
+        return None
+    item = OutboxItem(target, entity, golden_id, newest[0], "create", newest[1], newest[2])
+    mark_sent(connection, run_id, [item], {item.target_id: real_id})
+    # Older attempts of the same create (an earlier payload) reached nothing more.
+    connection.execute(
+        update(outbox)
+        .where(
+            outbox.c.target == target,
+            outbox.c.entity == entity,
+            outbox.c.target_id == item.target_id,
+            outbox.c.operation == "create",
+            outbox.c.status != SENT,
+        )
+        .values(status=SENT, target_id=real_id, error=None)
+    )
+    return item.target_id
 
 
 def known_keys(connection: Connection, keys: Sequence[str]) -> set[str]:

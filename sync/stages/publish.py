@@ -13,6 +13,12 @@ held by the golden gate are not sent. What makes it safe:
   — an upsert on the key, or for a create a lookup on the golden id first
   (``PushRow.golden_id``) and, where the target assigns its own ids, the assigned id
   saved in place of the provisional one (``PushResult.assigned_ids``).
+* **Splits are not undone.** Updates go out before creates. A record that left a golden
+  record still carries that golden id in its golden-id column until its update rewrites
+  it; a create of the golden record it left waits for that update (sent first, in the
+  same run) so the create's lookup by golden id cannot find the departed record and take
+  it over. When that update is not written (deferred, refused, held), the create is
+  deferred to a later run.
 * **Diff.** A record whose payload equals what the target confirmed receiving is not sent.
 * **Field ownership.** Fields a target owns (``systems.<name>.owns``) are never sent to it.
 * **Conflicts.** An update carries the target record's change time as last pulled
@@ -33,7 +39,7 @@ import logging
 import os
 import signal
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from connectors.base import Connector, PushResult, PushRow
@@ -57,6 +63,7 @@ from store.outbox import (
     mark_failed,
     mark_rejected,
     mark_sent,
+    records_carrying,
     unconfirmed_creates,
 )
 from store.records import QUARANTINED, records_with_status
@@ -101,6 +108,9 @@ class TargetPlan:
     items: tuple[OutboxItem, ...]
     unchanged: int
     owned_columns: tuple[str, ...] = ()
+    waiting: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Create (provisional target id) → target records that still carry its golden id
+    but belong to another golden record: the create is sent only after their updates."""
 
     @property
     def creates(self) -> list[OutboxItem]:
@@ -170,8 +180,8 @@ def plan_changes(ctx: SyncContext, entity: str, target: str) -> TargetPlan:
             for s in records_with_status(connection, entity, QUARANTINED)
             if s.system == target
         }
-        linked_ids = {sid for keys in members.values() for system, sid in keys if system == target}
-        current = latest_payloads(connection, target, entity, linked_ids) if owned else {}
+        link_of = {sid: g for g, keys in members.items() for sys, sid in keys if sys == target}
+        current = latest_payloads(connection, target, entity, set(link_of)) if owned else {}
     blocked = held_golden_ids(ctx, entity)
     items: list[OutboxItem] = []
     unchanged = 0
@@ -214,7 +224,33 @@ def plan_changes(ctx: SyncContext, entity: str, target: str) -> TargetPlan:
                     expected_updated_at=pulled_at.get(target_id),
                 )
             )
-    return TargetPlan(target, entity, tuple(items), unchanged, owned)
+    waiting = _waiting_creates(ctx, target, entity, items, link_of)
+    return TargetPlan(target, entity, tuple(items), unchanged, owned, waiting)
+
+
+def _waiting_creates(
+    ctx: SyncContext,
+    target: str,
+    entity: str,
+    items: Sequence[OutboxItem],
+    link_of: Mapping[str, str],
+) -> dict[str, tuple[str, ...]]:
+    """Creates whose golden id a record of another golden record still carries."""
+    creates = [i for i in items if i.operation == "create"]
+    if not creates:
+        return {}
+    with ctx.engine.connect() as connection:
+        carriers = records_carrying(connection, target, entity, {i.golden_id for i in creates})
+    waiting: dict[str, tuple[str, ...]] = {}
+    for item in creates:
+        departed = sorted(
+            sid
+            for sid in carriers.get(item.golden_id, ())
+            if link_of.get(sid) not in (None, item.golden_id)
+        )
+        if departed:
+            waiting[item.target_id] = tuple(departed)
+    return waiting
 
 
 def plan_target(ctx: SyncContext, entity: str, target: str) -> tuple[list[OutboxItem], int]:
@@ -364,7 +400,10 @@ def _record_batch(
     with ctx.engine.begin() as connection:
         mark_sent(connection, run_id, sent, result.assigned_ids)
         resolve_dead_letters(connection, run_id, target, entity, real_ids)
-        resolve_conflicts(connection, run_id, target, entity, real_ids)
+        # A deferred create is known by its provisional id.
+        resolve_conflicts(
+            connection, run_id, target, entity, [*real_ids, *(i.target_id for i in sent)]
+        )
         for item in batch:
             if item.target_id in refused:
                 mark_rejected(connection, [item], refused[item.target_id])
@@ -399,35 +438,49 @@ def _record_batch(
         )
 
 
-def publish_target(ctx: SyncContext, run_id: str, entity: str, target: str) -> PublishCounts:
-    """Push golden records of ``entity`` to ``target``; return what happened.
+@dataclass
+class _Tally:
+    """What the batches sent so far did."""
 
-    Raises:
-        MassChangeError: When the circuit breaker stops the run (nothing written).
-    """
-    targets = list(dict.fromkeys([*ctx.settings.entity(entity).targets, target]))
-    plans = {t: plan_changes(ctx, entity, t) for t in targets}
-    guard_mass_change(ctx, run_id, entity, list(plans.values()))
-    plan = plans[target]
-    mapping, _owned = publish_mapping(ctx, target, entity)
-    connector = ctx.connector(target)
+    created: int = 0
+    updated: int = 0
+    deferred: int = 0
+    rejected: int = 0
+    written: set[str] = field(default_factory=set)
+    """Target ids (as planned) of the records the target took."""
+
+
+def _enqueue(ctx: SyncContext, run_id: str, entity: str, items: Sequence[OutboxItem]) -> None:
+    """Write changes to the outbox, and the cross-reference of each record to create."""
     with ctx.engine.begin() as connection:
-        todo = enqueue(connection, run_id, plan.items)
+        enqueue(connection, run_id, items)
         # Written ahead: a record created and then orphaned by a crash is still ours.
         save_xrefs(
             connection,
             run_id,
             entity,
             [
-                XrefLink(target, i.target_id, i.golden_id, 1.0, "created by publish")
-                for i in plan.creates
+                XrefLink(i.target, i.target_id, i.golden_id, 1.0, "created by publish")
+                for i in items
+                if i.operation == "create"
             ],
         )
-    _fault_point("enqueued")
+
+
+def _send(
+    ctx: SyncContext,
+    run_id: str,
+    entity: str,
+    target: str,
+    items: Sequence[OutboxItem],
+    tally: _Tally,
+) -> None:
+    """Push enqueued ``items`` in batches, each followed by its bookkeeping."""
+    mapping, _owned = publish_mapping(ctx, target, entity)
+    connector = ctx.connector(target)
     batch_size = ctx.settings.entity(entity).publish.batch_size
-    created = updated = deferred = rejected = 0
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start : start + batch_size]
+    for start in range(0, len(items), batch_size):
+        batch = items[start : start + batch_size]
         try:
             outcome = _push_batch(connector, mapping, batch)
         except Exception as exc:
@@ -437,19 +490,84 @@ def publish_target(ctx: SyncContext, run_id: str, entity: str, target: str) -> P
         _fault_point("pushed")
         _record_batch(ctx, run_id, entity, target, batch, outcome)
         _fault_point("recorded")
-        created += outcome.result.created
-        updated += outcome.result.updated
-        deferred += len(outcome.result.conflicts)
-        rejected += len({**outcome.result.rejected, **outcome.refused})
-        log.info("publish %s → %s: %d/%d sent", entity, target, start + len(batch), len(todo))
-    counts = PublishCounts(created, updated, plan.unchanged, deferred, rejected)
+        refused = {**outcome.result.rejected, **outcome.refused}
+        tally.created += outcome.result.created
+        tally.updated += outcome.result.updated
+        tally.deferred += len(outcome.result.conflicts)
+        tally.rejected += len(refused)
+        tally.written.update(
+            i.target_id
+            for i in batch
+            if i.target_id not in refused and i.target_id not in outcome.result.conflicts
+        )
+        log.info("publish %s → %s: %d/%d sent", entity, target, start + len(batch), len(items))
+
+
+def _defer_waiting(
+    ctx: SyncContext, run_id: str, plan: TargetPlan, held: Sequence[OutboxItem]
+) -> None:
+    """Record creates not sent because a departed record still carries their golden id."""
+    with ctx.engine.begin() as connection:
+        defer(
+            connection,
+            [
+                Deferred(
+                    run_id,
+                    plan.target,
+                    plan.entity,
+                    i.target_id,
+                    i.golden_id,
+                    None,
+                    f"create waits: {', '.join(plan.waiting[i.target_id])} still carries "
+                    f"golden id {i.golden_id} but belongs to another golden record, and its "
+                    "update was not written in this run",
+                )
+                for i in held
+            ],
+        )
+    for item in held:
+        log.warning(
+            "publish %s → %s: create of %s deferred; %s still carries its golden id",
+            plan.entity, plan.target, item.golden_id, ", ".join(plan.waiting[item.target_id]),
+        )  # fmt: skip
+
+
+def publish_target(ctx: SyncContext, run_id: str, entity: str, target: str) -> PublishCounts:
+    """Push golden records of ``entity`` to ``target``; return what happened.
+
+    Updates are sent before creates; a create that waits for a departed record's update
+    (``TargetPlan.waiting``) goes out after it, or is deferred when that update failed.
+
+    Raises:
+        MassChangeError: When the circuit breaker stops the run (nothing written).
+    """
+    targets = list(dict.fromkeys([*ctx.settings.entity(entity).targets, target]))
+    plans = {t: plan_changes(ctx, entity, t) for t in targets}
+    guard_mass_change(ctx, run_id, entity, list(plans.values()))
+    plan = plans[target]
+    ready = plan.updates + [i for i in plan.creates if i.target_id not in plan.waiting]
+    waiting = [i for i in plan.creates if i.target_id in plan.waiting]
+    _enqueue(ctx, run_id, entity, ready)
+    _fault_point("enqueued")
+    tally = _Tally()
+    _send(ctx, run_id, entity, target, ready, tally)
+    clear = [i for i in waiting if set(plan.waiting[i.target_id]) <= tally.written]
+    held = [i for i in waiting if i not in clear]
+    if clear:
+        _enqueue(ctx, run_id, entity, clear)
+        _send(ctx, run_id, entity, target, clear, tally)
+    if held:
+        _defer_waiting(ctx, run_id, plan, held)
+    counts = PublishCounts(
+        tally.created, tally.updated, plan.unchanged, tally.deferred + len(held), tally.rejected
+    )
     with ctx.engine.begin() as connection:
         log_publish(connection, run_id, target, entity, counts.as_dict())
-    if deferred or rejected:
+    if counts.deferred or counts.rejected:
         log.warning(
-            "publish %s → %s: %d deferred (changed in the target since our pull), "
-            "%d rejected (parked as dead letters)",
-            entity, target, deferred, rejected,
+            "publish %s → %s: %d deferred (changed in the target since our pull, or waiting "
+            "for a departed record), %d rejected (parked as dead letters)",
+            entity, target, counts.deferred, counts.rejected,
         )  # fmt: skip
     log.info("publish %s → %s: %s", entity, target, counts.as_dict())
     return counts

@@ -72,7 +72,8 @@ def two_runs(tmp_path_factory):
         return sorted(sid for system, sid in groups[golden_id] if system == CRM)
 
     def pick(crm: int, size: int, taken: set[str]) -> str:
-        """A golden record of ``size`` members, ``crm`` of them plain CRM companies."""
+        """A golden record of ``size`` members, ``crm`` of them plain CRM companies, the
+        others ERP records of its own (not created by crmsync)."""
         return next(
             g
             for g in sorted(groups, key=lambda g: sorted(groups[g]))
@@ -80,15 +81,19 @@ def two_runs(tmp_path_factory):
             and g not in taken
             and len(crm_members(g)) == crm
             and set(crm_members(g)) <= plain
+            and not any(sid.startswith(("ACC-GC-", "MDM-")) for _s, sid in groups[g])
         )
 
     taken: set[str] = set()
     plan: dict[str, str] = {}
     # Golden records of one CRM and one ERP record each (the most common shape); the
-    # record that splits off leaves one with another CRM record, so the CRM keeps a
-    # record of it and publishing creates none.
+    # record that splits off ("split") leaves one with another CRM record, so the CRM
+    # keeps a record of it and publishing creates none; the one that splits off alone
+    # ("split_alone") leaves its golden record without a CRM record, so publishing
+    # creates one — while the departed record still carries the golden id it left.
     for name, crm, size in (
         ("split", 2, 3),
+        ("split_alone", 1, 2),
         ("detach", 1, 2),
         ("retire", 1, 2),
         ("merge_into", 1, 2),
@@ -102,6 +107,7 @@ def two_runs(tmp_path_factory):
         return next(sid for system, sid in groups[golden_id] if system == ERP)
 
     split_id = crm_members(plan["split"])[0]
+    alone_id = crm_members(plan["split_alone"])[0]
     detach_id = crm_members(plan["detach"])[0]
     retire_ids = (crm_members(plan["retire"])[0], erp_member(plan["retire"]))
     keep_id = crm_members(plan["merge_into"])[0]
@@ -116,6 +122,14 @@ def two_runs(tmp_path_factory):
         "email = 'hello@zyqvex-kettles.example', phone = '+44 20 7123 9876', website = NULL, "
         "modified_at = ? WHERE account_id = ?",
         (_now(), split_id),
+    )
+    execute(
+        folder,
+        "crm",
+        "UPDATE accounts SET account_name = 'Plovdane Saffron Mills AG', tax_number = NULL, "
+        "email = 'post@plovdane-mills.example', phone = '+41 44 555 0199', website = NULL, "
+        "billing_city = 'Chur', modified_at = ? WHERE account_id = ?",
+        (_now(), alone_id),
     )
 
     # Change: both records of a golden record become copies of another's (merge).
@@ -191,8 +205,15 @@ def two_runs(tmp_path_factory):
             )
         }
         active = load_active_golden(c, "customer")
+    carried = {
+        r[0]: r[1:]
+        for r in query(
+            folder, "crm", "SELECT account_id, mdm_golden_id, account_name FROM accounts"
+        )
+    }
     ids = {
         "split": split_id,
+        "split_alone": alone_id,
         "detach": detach_id,
         "retire": retire_ids,
         "keep": keep_id,
@@ -210,6 +231,7 @@ def two_runs(tmp_path_factory):
         "status": status,
         "source_status": source_status,
         "active": active,
+        "carried": carried,
     }
     ctx.close()
 
@@ -235,7 +257,7 @@ def test_a_changed_record_splits_off_with_a_split_event(two_runs):
     plan, ids, after = two_runs["plan"], two_runs["ids"], two_runs["after"]
     new_id = after[(CRM, ids["split"])]
     assert new_id != plan["split"]
-    splits = _events(two_runs, "split")
+    splits = [e for e in _events(two_runs, "split") if e["golden_id"] == new_id]
     assert [(e["golden_id"], e["other_golden_ids"]) for e in splits] == [(new_id, [plan["split"]])]
     assert splits[0]["members"] == [f"{CRM}/customer/{ids['split']}"]
     # The golden record it left keeps its id and its other member.
@@ -295,3 +317,20 @@ def test_no_other_identity_changes(two_runs):
             assert set(event["other_golden_ids"]) <= touched, event
         if event["event"] == "retire":
             assert event["golden_id"] in touched, event
+
+
+def test_a_record_splitting_off_alone_keeps_its_values_and_its_new_golden_id(two_runs):
+    """Issue #3: the golden record it left gets a new CRM record; the departed record is
+    not taken over by that create's lookup by golden id."""
+    plan, ids, after = two_runs["plan"], two_runs["ids"], two_runs["after"]
+    left, account = plan["split_alone"], ids["split_alone"]
+    new_id = after[(CRM, account)]
+    assert new_id != left
+    splits = [e for e in _events(two_runs, "split") if e["golden_id"] == new_id]
+    assert [e["other_golden_ids"] for e in splits] == [[left]]
+    carried = two_runs["carried"]
+    assert carried[account] == (new_id, "Plovdane Saffron Mills AG")
+    holders = sorted(a for a, (golden_id, _name) in carried.items() if golden_id == left)
+    assert holders == [f"ACC-{left}"]  # created for the golden record it left
+    assert after[(CRM, f"ACC-{left}")] == left
+    assert two_runs["status"][left] == "active"

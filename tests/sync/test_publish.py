@@ -355,3 +355,109 @@ def test_a_quarantined_member_is_not_replaced_by_a_created_duplicate(sandbox):
     assert query(
         folder, "crm", "SELECT count(*) FROM accounts WHERE mdm_golden_id = ?", (golden_id,)
     ) == [(1,)]
+
+
+def _lone_crm_member(folder: Path, ctx: SyncContext) -> tuple[str, str]:
+    """A golden record whose only CRM record is a plain company, with an ERP record too."""
+    with ctx.engine.connect() as c:
+        links = load_xrefs(c, "customer")
+    crm: dict[str, list[str]] = {}
+    for (system, sid), golden_id in links.items():
+        if system == "sandbox_crm":
+            crm.setdefault(golden_id, []).append(sid)
+    # An ERP record of its own (not one crmsync created from the CRM record).
+    erp = {
+        g
+        for (system, sid), g in links.items()
+        if system == "sandbox_erp" and not sid.startswith("MDM-")
+    }
+    parents = {r[0] for r in query(folder, "crm", "SELECT parent_account_id FROM accounts")}
+    plain = {
+        r[0]
+        for r in query(
+            folder,
+            "crm",
+            "SELECT account_id FROM accounts WHERE account_type = 'Company' "
+            "AND parent_account_id IS NULL",
+        )
+    } - parents
+    return next(
+        (g, m[0])
+        for g, m in sorted(crm.items())
+        if len(m) == 1 and g in erp and m[0] in plain and not m[0].startswith("ACC-GC-")
+    )
+
+
+def _turn_into_another_company(folder: Path, account: str) -> None:
+    execute(
+        folder,
+        "crm",
+        "UPDATE accounts SET account_name = 'Zyqvex Orbital Kettles Ltd', tax_number = NULL, "
+        "email = 'hello@zyqvex-kettles.example', phone = '+44 20 7123 9876', website = NULL, "
+        "modified_at = ? WHERE account_id = ?",
+        (now(), account),
+    )
+
+
+def test_a_departed_record_is_never_taken_over_by_the_create_of_the_record_it_left(sandbox):
+    """Issue #3: a record that split off its golden record still carries that golden id;
+    the golden record's create in the same target must not find it and overwrite it."""
+    folder, _config, ctx = sandbox
+    assert run_entity(ctx, "customer")["status"] == "success"
+    golden_id, account = _lone_crm_member(folder, ctx)
+    assert golden_of(folder, account) == golden_id
+    _turn_into_another_company(folder, account)
+    run_id = stages_before_publish(ctx)
+    with ctx.engine.connect() as c:
+        new_id = load_xrefs(c, "customer")[("sandbox_crm", account)]
+    assert new_id != golden_id
+    plan = plan_changes(ctx, "customer", "sandbox_crm")
+    create = next(i for i in plan.creates if i.golden_id == golden_id)
+    assert plan.waiting == {create.target_id: (account,)}
+    assert any(i.target_id == account and i.golden_id == new_id for i in plan.updates)
+    # The user edits the record once more before our push: its update is not written, so
+    # it still carries the old golden id, and the create must wait.
+    execute(
+        folder,
+        "crm",
+        "UPDATE accounts SET phone = '+44 20 7123 0000', modified_at = ? WHERE account_id = ?",
+        ("2099-01-01T00:00:00+00:00", account),
+    )
+    counts = publish_target(ctx, run_id, "customer", "sandbox_crm")
+    assert counts.deferred == 2  # the departed record's update and the create
+    name, carried = query(
+        folder,
+        "crm",
+        "SELECT account_name, mdm_golden_id FROM accounts WHERE account_id = ?",
+        (account,),
+    )[0]
+    assert (name, carried) == ("Zyqvex Orbital Kettles Ltd", golden_id)  # untouched
+    assert query(
+        folder, "crm", "SELECT account_id FROM accounts WHERE mdm_golden_id = ?", (golden_id,)
+    ) == [(account,)]
+    with ctx.engine.connect() as c:
+        links = load_xrefs(c, "customer")
+        deferred = {d.target_id: d.detail for d in deferred_of_run(c, run_id)}
+    assert links[("sandbox_crm", account)] == new_id  # the split holds
+    assert ("sandbox_crm", create.target_id) not in links  # nothing created, nothing linked
+    assert "still carries" in deferred[create.target_id] and account in deferred
+    publish_target(ctx, run_id, "customer", "sandbox_erp")
+    close_run(ctx, run_id, "customer")
+    # The next run writes the departed record's new golden id first, then creates.
+    summary = run_entity(ctx, "customer")
+    assert summary["status"] == "success"
+    assert summary["targets"]["sandbox_crm"]["created"] >= 1
+    assert golden_of(folder, account) == new_id
+    assert query(
+        folder, "crm", "SELECT account_name FROM accounts WHERE account_id = ?", (account,)
+    ) == [("Zyqvex Orbital Kettles Ltd",)]
+    holders = query(
+        folder, "crm", "SELECT account_id FROM accounts WHERE mdm_golden_id = ?", (golden_id,)
+    )
+    assert holders == [(create.target_id,)]
+    with ctx.engine.connect() as c:
+        links = load_xrefs(c, "customer")
+        assert deferred_of_run(c, summary["run_id"]) == []
+        assert {d.target_id for d in deferred_of_run(c, run_id)} >= {account}
+    assert links[("sandbox_crm", create.target_id)] == golden_id
+    assert links[("sandbox_crm", account)] == new_id
