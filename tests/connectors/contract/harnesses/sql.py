@@ -41,8 +41,6 @@ PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_ODBC = "postgresql+pyodbc://{user}@127.0.0.1:{port}/test?driver=PostgreSQL+Unicode"
 PG_PSYCOPG = "postgresql+psycopg://{user}@127.0.0.1:{port}/test"
 MARIADB = "mariadb+pyodbc://{user}@127.0.0.1:{port}/test?driver=MariaDB+Unicode"
-DENIED_USER = "crmsync_contract_denied"
-LIMITED_USER = "crmsync_contract_limited"
 Release = Callable[[], None]
 """Ends an injected fault (idempotent)."""
 
@@ -54,6 +52,13 @@ SEED = [
     (10, "Acme Corp", "hello@acme.example", "2025-01-03 08:00:00"),
     (4, "Beta SARL", "contact@beta.example", "2025-01-03 08:00:00"),
 ]
+
+
+def _users(table: str) -> tuple[str, str]:
+    """The users of one opened source (unique, so concurrent runs do not share budgets):
+    one without privileges, one allowed a single connection."""
+    suffix = table.rsplit("_", 1)[-1]
+    return f"crmsync_denied_{suffix}", f"crmsync_limited_{suffix}"
 
 
 def _mapping(table: str) -> MappingSpec:
@@ -217,8 +222,11 @@ class SqlHarness(ContractHarness):
         raise NotImplementedError
 
     def create_table(self, admin: Engine, table: str) -> None:
-        """Create the seeded table."""
+        """Create the seeded table (and the users the faults need)."""
         raise NotImplementedError
+
+    def drop_users(self, admin: Engine, table: str) -> None:
+        """Drop the users :meth:`create_table` made (after the table is gone)."""
 
     @contextlib.contextmanager
     def open(self, workdir: Path) -> Iterator[ContractSource]:
@@ -239,6 +247,7 @@ class SqlHarness(ContractHarness):
         finally:
             with admin.begin() as conn:
                 conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+            self.drop_users(admin, table)
             admin.dispose()
 
     def inject(
@@ -311,25 +320,27 @@ class PostgresHarness(SqlHarness):
                     "email VARCHAR(200), changed TIMESTAMP, gid VARCHAR(40))"
                 )
             )
-            for user, limit in ((DENIED_USER, -1), (LIMITED_USER, 1)):
-                exists = conn.execute(
-                    text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": user}
-                ).first()
-                if not exists:
-                    conn.execute(text(f"CREATE ROLE {user} LOGIN"))
-                conn.execute(text(f"ALTER ROLE {user} CONNECTION LIMIT {limit}"))
-            conn.execute(text(f"GRANT SELECT ON {table} TO {LIMITED_USER}"))
+            denied, limited = _users(table)
+            conn.execute(text(f"CREATE ROLE {denied} LOGIN"))
+            conn.execute(text(f"CREATE ROLE {limited} LOGIN CONNECTION LIMIT 1"))
+            conn.execute(text(f"GRANT SELECT ON {table} TO {limited}"))
+
+    def drop_users(self, admin: Engine, table: str) -> None:
+        with admin.begin() as conn:
+            for user in _users(table):
+                conn.execute(text(f"DROP ROLE IF EXISTS {user}"))
 
     @contextlib.contextmanager
     def inject(self, source: _SqlSource, fault: Fault) -> Iterator[tuple[SqlConnector, Release]]:
         if fault is Fault.UNAUTHORIZED:
             yield source.connector(self.connector_url(user="crmsync_no_such_role")), _nothing
         elif fault is Fault.FORBIDDEN:
-            yield source.connector(self.connector_url(user=DENIED_USER)), _nothing
+            yield source.connector(self.connector_url(user=_users(source.table)[0])), _nothing
         elif fault is Fault.RATE_LIMITED:
             # The role's one allowed connection is taken by another session.
-            with _held_connection(PG_PSYCOPG.format(user=LIMITED_USER, port=5432)) as release:
-                yield source.connector(self.connector_url(user=LIMITED_USER)), release
+            limited = _users(source.table)[1]
+            with _held_connection(PG_PSYCOPG.format(user=limited, port=5432)) as release:
+                yield source.connector(self.connector_url(user=limited)), release
         elif fault is Fault.SERVER_ERROR:
             proxy = _DroppingProxy(5432)
             try:
@@ -361,11 +372,15 @@ class MariaDbHarness(SqlHarness):
                     "CHARACTER SET utf8mb4"
                 )
             )
-            conn.execute(text(f"CREATE USER IF NOT EXISTS '{DENIED_USER}'@'%'"))
-            conn.execute(
-                text(f"CREATE USER IF NOT EXISTS '{LIMITED_USER}'@'%' WITH MAX_USER_CONNECTIONS 1")
-            )
-            conn.execute(text(f"GRANT SELECT ON test.{table} TO '{LIMITED_USER}'@'%'"))
+            denied, limited = _users(table)
+            conn.execute(text(f"CREATE USER '{denied}'@'%'"))
+            conn.execute(text(f"CREATE USER '{limited}'@'%' WITH MAX_USER_CONNECTIONS 1"))
+            conn.execute(text(f"GRANT SELECT ON test.{table} TO '{limited}'@'%'"))
+
+    def drop_users(self, admin: Engine, table: str) -> None:
+        with admin.begin() as conn:
+            for user in _users(table):
+                conn.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))
 
     @contextlib.contextmanager
     def inject(self, source: _SqlSource, fault: Fault) -> Iterator[tuple[SqlConnector, Release]]:
@@ -373,10 +388,11 @@ class MariaDbHarness(SqlHarness):
             url = make_url(self.connector_url()).set(password="wrong-password")
             yield source.connector(url.render_as_string(hide_password=False)), _nothing
         elif fault is Fault.FORBIDDEN:
-            yield source.connector(self.connector_url(user=DENIED_USER)), _nothing
+            yield source.connector(self.connector_url(user=_users(source.table)[0])), _nothing
         elif fault is Fault.RATE_LIMITED:
-            with _held_connection(self.connector_url(user=LIMITED_USER)) as release:
-                yield source.connector(self.connector_url(user=LIMITED_USER)), release
+            limited = _users(source.table)[1]
+            with _held_connection(self.connector_url(user=limited)) as release:
+                yield source.connector(self.connector_url(user=limited)), release
         elif fault is Fault.SERVER_ERROR:
             proxy = _DroppingProxy(3306)
             try:
