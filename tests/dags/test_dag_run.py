@@ -84,3 +84,32 @@ def test_blocked_batch_fails_the_gate_task_and_skips_publish(airflow_db, tmp_pat
     assert summary is not None and summary["status"] == "blocked"
     assert "failed mapping or quality rules" in summary["cause"]
     assert query(tmp_path, "crm", "SELECT * FROM accounts ORDER BY account_id") == before
+
+
+def test_contact_dag_runs_after_the_customer_dag(airflow_db, tmp_path, monkeypatch):
+    from tests.sync.test_contact_sync import contact_config
+
+    config = contact_config(tmp_path, companies=40)
+    monkeypatch.setenv("CRMSYNC_CONFIG", str(config))
+
+    from store.golden import load_active_golden, load_xrefs
+    from store.runs import last_run
+    from sync.context import SyncContext
+
+    assert "success" in str(_run("sync_customers").state).lower()
+    run = _run("sync_contacts")
+    assert str(run.state) in ("success", "DagRunState.SUCCESS"), run.state
+    ctx = SyncContext.open(config)
+    with ctx.engine.connect() as c:
+        summary = last_run(c, "contact")
+        golden = load_active_golden(c, "contact")
+        customers = set(load_active_golden(c, "customer"))
+        contact_links = load_xrefs(c, "contact")
+    ctx.close()
+    assert summary is not None and summary["status"] == "success"
+    assert summary["summary"]["golden_records"] == len(golden) > 0
+    assert summary["summary"]["targets"]["sandbox_crm"]["updated"] > 0
+    assert all(golden_id.startswith("GK-") for golden_id in contact_links.values())
+    # Every golden contact points at an active golden customer, or is held back for lacking one.
+    orphans = [g for g, r in golden.items() if r.data.get("customer_golden_id") not in customers]
+    assert len(orphans) == summary["summary"]["golden_held"]

@@ -17,6 +17,9 @@ def test_help_explains_every_command(capsys):
     text = capsys.readouterr().out
     for command in ("demo", "run", "seed", "migrate", "dictionary"):
         assert command in text
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert "{customer,contact,product,all}" in capsys.readouterr().out
 
 
 def test_run_json_prints_the_summary_last(tmp_path, capsys):
@@ -32,6 +35,11 @@ def test_run_json_prints_the_summary_last(tmp_path, capsys):
         assert entity["merged_source_records"] >= 0
         for counts in entity["targets"].values():
             assert set(counts) == {"created", "updated", "unchanged"}
+        # What the run leaves for people, per target where it is per target.
+        assert set(entity["review"]) == {"open", "new"}
+        assert entity["review"]["new"] <= entity["review"]["open"]
+        assert set(entity["dead_letters"]) == set(entity["deferred"]) == set(entity["targets"])
+        assert entity["approvals_pending"] == 0 and entity["golden_held"] >= 0
 
 
 def test_seed_refuses_to_overwrite(tmp_path, capsys):
