@@ -140,3 +140,21 @@ def test_cli_lists_kinds_with_their_keys(capsys: pytest.CaptureFixture[str]):
 def test_settings_model_is_strict():
     with pytest.raises(ValueError, match="Extra inputs"):
         SqlConnectorConfig.model_validate({"url": "sqlite://", "nope": 1})
+
+
+def test_an_http_connection_fills_a_rest_connectors_url_and_token(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from connectors.bottlecrm import BottleCrmConnector
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CRM_API",
+        json.dumps(
+            {"conn_type": "http", "host": "crm.example", "schema": "https", "password": "pat-x1"}
+        ),
+    )
+    connector = build_connector("crm", "bottlecrm", {"airflow_conn_id": "crm_api"})
+    assert isinstance(connector, BottleCrmConnector)
+    assert connector.config.base_url == "https://crm.example"
+    assert connector.config.token.get_secret_value() == "pat-x1"
+    connector.close()
