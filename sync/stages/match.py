@@ -11,9 +11,12 @@ golden customer only.
 
 Records already linked and not changed by their source since keep their link (see
 :mod:`dedupe.golden_ids`), so our own pushes echoing back never move a record; records
-of a pair a steward just decided are free to move. Identity changes are recorded as
-match events. With ``match.detect_deletes`` the stage first asks every source for the
-keys it holds and retires the records it no longer has (:func:`retire_missing_records`).
+of a pair a steward just decided are free to move. An unlinked record carrying an active
+golden id in its golden-id column is anchored to it unless a hard constraint forbids it,
+and a create interrupted before its bookkeeping is settled by the record it made (see
+:mod:`sync.stages.carried_ids`). Identity changes are recorded as match events. With
+``match.detect_deletes`` the stage first asks every source for the keys it holds and
+retires the records it no longer has (:func:`retire_missing_records`).
 """
 
 from __future__ import annotations
@@ -52,6 +55,12 @@ from store.review import (
     steward_decisions,
 )
 from sync.context import SyncContext
+from sync.stages.carried_ids import (
+    allowed_anchors,
+    carried_golden_ids,
+    rules_of,
+    settle_interrupted_creates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +80,10 @@ class MatchCounts:
     events: dict[str, int]
     review: dict[str, int] = field(default_factory=dict)
     retired_records: int = 0
+    anchored_by_golden_id: int = 0
+    """Unlinked records anchored to the golden id they carry."""
+    settled_creates: int = 0
+    """Interrupted creates found in their target and settled."""
 
 
 def _one_cluster_each(records: Sequence[Record]) -> MatchResult:
@@ -191,15 +204,44 @@ def retire_missing_records(
     return gone
 
 
+def _fresh(decisions: Sequence[ReviewItem]) -> set[str]:
+    """Keys of pairs a steward decided since the last run (free to move)."""
+    return {key for d in decisions if d.applied_run is None for key in (d.left_key, d.right_key)}
+
+
 def _anchored(
     entity: str, states: Sequence[SourceRecordState], decisions: Sequence[ReviewItem]
 ) -> set[str]:
-    fresh = {key for d in decisions if d.applied_run is None for key in (d.left_key, d.right_key)}
     return {
         SourceRef(system=s.system, entity=entity, source_id=s.source_id).key()
         for s in states
         if not s.needs_match
-    } - fresh
+    } - _fresh(decisions)
+
+
+def _carried_anchors(
+    ctx: SyncContext,
+    entity: str,
+    records: Sequence[Record],
+    carried: dict[tuple[str, str], str],
+    previous: dict[str, str],
+) -> dict[str, str]:
+    """Record key → golden id, for unlinked records anchored by the golden id they carry."""
+    if not carried:
+        return {}
+    by_key = {
+        SourceRef(system=system, entity=entity, source_id=source_id).key(): golden_id
+        for (system, source_id), golden_id in carried.items()
+    }
+    contacts = [r for r in records if isinstance(r, Contact)]
+    customer_of = contact_customers(ctx, contacts) if entity == "contact" else {}
+    held = allowed_anchors(rules_of(entity, customer_of), records, by_key, previous)
+    if len(held) < len(by_key):
+        log.info(
+            "match %s: %d records carry a golden id a hard constraint keeps them from",
+            entity, len(by_key) - len(held),
+        )  # fmt: skip
+    return held
 
 
 def match_entity(ctx: SyncContext, run_id: str, entity: str) -> MatchCounts:
@@ -216,18 +258,24 @@ def match_entity(ctx: SyncContext, run_id: str, entity: str) -> MatchCounts:
         previous_links = load_xrefs(connection, entity)
         active = set(load_active_golden(connection, entity))
         decisions = steward_decisions(connection, entity)
+    carried = carried_golden_ids(ctx, entity, states, previous_links, active)
+    settled = settle_interrupted_creates(ctx, run_id, entity, carried) if carried else []
+    if settled:
+        with ctx.engine.connect() as connection:
+            previous_links = load_xrefs(connection, entity)
     records = [model.model_validate(s.canonical) for s in states if s.canonical]
     result = _match(ctx, entity, records, _options(ctx, entity, decisions))
     previous = {
         SourceRef(system=system, entity=entity, source_id=source_id).key(): golden_id
         for (system, source_id), golden_id in previous_links.items()
     }
+    held = _carried_anchors(ctx, entity, records, carried, previous)
     assignment = assign_golden_ids(
         result.clusters,
-        previous,
+        {**previous, **held},
         active,
         GOLDEN_ID_PREFIX.get(entity, "G"),
-        anchored=_anchored(entity, states, decisions),
+        anchored=_anchored(entity, states, decisions) | set(held) - _fresh(decisions),
     )
     events = [
         MatchEvent(e.event, e.golden_id, e.other_golden_ids, e.members) for e in assignment.events
@@ -251,16 +299,21 @@ def match_entity(ctx: SyncContext, run_id: str, entity: str) -> MatchCounts:
         events=event_counts,
         review=review,
         retired_records=retired,
+        anchored_by_golden_id=len(held),
+        settled_creates=len(settled),
     )
     log.info(
         "match %s: %d records, %d candidate pairs, %d matched pairs → %d golden records "
-        "(%d source records merged); review queue %s; events %s",
+        "(%d source records merged, %d anchored by the golden id they carry, %d "
+        "interrupted creates settled); review queue %s; events %s",
         entity,
         counts.records,
         counts.candidate_pairs,
         counts.matched_pairs,
         counts.golden_records,
         counts.merged_records,
+        counts.anchored_by_golden_id,
+        counts.settled_creates,
         review,
         event_counts or "none",
     )

@@ -545,11 +545,14 @@ def publish_target(ctx: SyncContext, run_id: str, entity: str, target: str) -> P
     plans = {t: plan_changes(ctx, entity, t) for t in targets}
     guard_mass_change(ctx, run_id, entity, list(plans.values()))
     plan = plans[target]
-    ready = plan.updates + [i for i in plan.creates if i.target_id not in plan.waiting]
+    ready = [i for i in plan.creates if i.target_id not in plan.waiting]
     waiting = [i for i in plan.creates if i.target_id in plan.waiting]
-    _enqueue(ctx, run_id, entity, ready)
+    _enqueue(ctx, run_id, entity, [*plan.updates, *ready])
     _fault_point("enqueued")
     tally = _Tally()
+    # Separate calls: a connector looks records up once per call, so creates see the
+    # golden ids the updates rewrote.
+    _send(ctx, run_id, entity, target, plan.updates, tally)
     _send(ctx, run_id, entity, target, ready, tally)
     clear = [i for i in waiting if set(plan.waiting[i.target_id]) <= tally.written]
     held = [i for i in waiting if i not in clear]

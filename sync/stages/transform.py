@@ -7,7 +7,9 @@ the gate.
 
 A record whose written columns equal what crmsync last sent it changed only through our
 own push: it keeps its golden record link (``needs_match`` false) instead of being matched
-afresh, so publishing never feeds back into matching.
+afresh, so publishing never feeds back into matching. So is a record an interrupted create
+made under an id the target chose: unknown by its id, it carries the golden id of a create
+in doubt, with exactly that create's content.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 from mappings.engine import MappingError, map_inbound, outbound_projection
 from mappings.spec import MappingSpec
 from quality.masking import shown_value
-from store.outbox import last_published
+from store.outbox import last_published, unconfirmed_create_hashes
 from store.quarantine import QuarantineEntry, hold
 from store.records import QUARANTINED, SourceRecordState, known_states, save_records
 from store.staging import payload_hash, staged_records
@@ -72,6 +74,8 @@ def map_source(ctx: SyncContext, run_id: str, entity: str, system: str) -> MapCo
         staged = list(staged_records(connection, run_id, system, entity))
         known = known_states(connection, system, entity, [r.source_id for r in staged])
         sent = last_published(connection, system, entity)
+        in_doubt = unconfirmed_create_hashes(connection, system, entity)
+    golden_column = mapping.outbound.golden_id_column if mapping.outbound else None
     written = written_fields(mapping)
     states: list[SourceRecordState] = []
     held: list[QuarantineEntry] = []
@@ -106,8 +110,11 @@ def map_source(ctx: SyncContext, run_id: str, entity: str, system: str) -> MapCo
                 )
             )
             continue
-        echo = sent.get(record.source_id) == payload_hash(
-            outbound_projection(mapping, record.payload)
+        projected = payload_hash(outbound_projection(mapping, record.payload))
+        echo = sent.get(record.source_id) == projected or (
+            record.source_id not in sent
+            and golden_column is not None
+            and projected in in_doubt.get(str(record.payload.get(golden_column) or ""), ())
         )
         values = canonical.model_dump(mode="json")
         ignored: list[str] | None = None
