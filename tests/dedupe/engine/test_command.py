@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -86,3 +88,19 @@ def test_missing_column_and_parquet_errors(
     assert code == 2
     if importlib.util.find_spec("pyarrow") is None:
         assert "Parquet needs pyarrow" in capsys.readouterr().err
+
+
+def test_the_command_does_not_load_the_pipeline_matcher() -> None:
+    """``crmsync dedupe`` start-up skips ``dedupe.matcher``; ``from dedupe import`` still works."""
+    script = (
+        "import sys\n"
+        "import dedupe.engine.command\n"
+        "assert 'dedupe.matcher' not in sys.modules, 'matcher loaded eagerly'\n"
+        "from dedupe import MatchOptions, match_customers, pairwise_scores\n"
+        "import dedupe.matcher, dedupe.evaluate\n"
+        "assert match_customers is dedupe.matcher.match_customers\n"
+        "assert MatchOptions is dedupe.matcher.MatchOptions\n"
+        "assert pairwise_scores is dedupe.evaluate.pairwise_scores\n"
+        "assert 'match_products' in dir(dedupe)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
