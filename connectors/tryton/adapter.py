@@ -76,7 +76,11 @@ class EntityAdapter(ABC):
         self.rpc = rpc
         self.lookups = lookups
         self.config = config
-        self.tracker = ChangeTracker(rpc, self.root, self.sources, self.base_domain)
+        self.tracker = ChangeTracker(rpc, self.root, self.sources, self.domain())
+
+    def domain(self) -> list[Any]:
+        """Return the domain selecting the root records that belong to the entity."""
+        return list(self.base_domain)
 
     @staticmethod
     def golden_column(mapping: MappingSpec) -> str:

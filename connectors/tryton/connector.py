@@ -88,7 +88,7 @@ class TrytonConnector:
         adapter = self.adapter(mapping)
         where = [[column, "=", value] for column, value in mapping.source.where.items()]
         return ChangeTracker(
-            self.rpc, adapter.root, adapter.sources, [*adapter.base_domain, *where]
+            self.rpc, adapter.root, adapter.sources, [*adapter.domain(), *where]
         )
 
     def _window(self, mapping: MappingSpec, window: PullWindow) -> list[tuple[datetime, int]]:

@@ -72,6 +72,13 @@ class CustomerAdapter(EntityAdapter):
     )
     push_columns: ClassVar[frozenset[str]] = PARTY_COLUMNS | {"code"}
 
+    def domain(self) -> list[Any]:
+        """Every party except the companies' own: Tryton's company is a party, not a customer."""
+        own = sorted(
+            int(row["party"]) for row in self.rpc.search_read("company.company", [], ["party"])
+        )
+        return [["id", "not in", own]] if own else []
+
     PARTY_FIELDS: ClassVar[list[str]] = [
         "name",
         "code",
