@@ -21,6 +21,8 @@ One database holds it all (SQLite file by default, PostgreSQL in production):
   (append-only; the audit report and its trend read it).
 * ``pull_log`` — per run and source: records pulled, the source's total and its newest
   change (the truncation and staleness gates compare against earlier runs).
+* ``order_links`` — won CRM deal → the ERP order crmsync created from it, with the
+  order's status read back from the ERP.
 
 The Alembic migrations in ``store/migrations`` create exactly this schema.
 """
@@ -339,4 +341,21 @@ publish_approvals = Table(
     Column("approved_by", String(128)),
     Column("used_run", String(64)),  # the run the approval let through
     Index(None, "entity", "target", "status"),
+)
+
+# Orders (migration 0005): which target sale a won CRM deal became, and its status there.
+order_links = Table(
+    "order_links",
+    metadata,
+    Column("source", String(SYSTEM), primary_key=True),  # the CRM the deal is in
+    Column("deal_id", String(SOURCE_ID), primary_key=True),
+    Column("target", String(SYSTEM), primary_key=True),  # the ERP the order went to
+    Column("order_id", String(SOURCE_ID), nullable=False),  # the ERP's id of the order
+    Column("status", String(16), nullable=False),  # canonical OrderStatus, from the ERP
+    Column("target_state", String(64)),  # the ERP's own state word (Tryton: draft...)
+    Column("created_run", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status_run", String(64)),  # the run that last read the status back
+    Column("status_at", DateTime(timezone=True)),
+    Index(None, "target", "order_id"),
 )

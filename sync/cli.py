@@ -55,7 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     run = commands.add_parser("run", help="run one sync in this process (no scheduler)")
-    run.add_argument("entity", choices=[*ENTITIES, "all"], help="entity to sync")
+    run.add_argument(
+        "entity",
+        choices=[*ENTITIES, "order", "all"],
+        help="entity to sync (`order`: won CRM deals → ERP sales orders, docs/orders.md)",
+    )
     run.add_argument(
         "--json", action="store_true", help="print the run summary as one JSON object, last line"
     )
@@ -233,16 +237,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
         # One full refresh for this process only: the same as full_refresh_every: 1.
         for entity in entities:
             ctx.settings.entity(entity).full_refresh_every = 1
+    # Orders need the customer and product cross-references: they run last.
+    orders = args.entity == "order" or (args.entity == "all" and "order" in ctx.settings.entities)
+    entities = [e for e in entities if e != "order"]
     summaries: dict[str, dict[str, Any]] = {}
     try:
         for entity in entities:
             summaries[entity] = run_entity(ctx, entity)
+        if orders:
+            from sync.stages.orders import run_orders
+
+            summaries["order"] = run_orders(ctx)
     finally:
         ctx.close()
     if args.json:
         print(json.dumps(summaries, sort_keys=True))
     else:
-        _print_summary(summaries)
+        from sync.stages.orders import print_order_summary
+
+        _print_summary({e: s for e, s in summaries.items() if e != "order"})
+        if "order" in summaries:
+            print_order_summary(summaries["order"])
     return 0 if all(s["status"] == "success" for s in summaries.values()) else 1
 
 

@@ -39,6 +39,11 @@ class TrytonConfig(BaseModel):
         min_length=1,
         description="Prefix of the untyped party/product identifier holding the golden id.",
     )
+    confirm_orders: bool = Field(
+        False,
+        description="Quote and confirm the sales crmsync creates from won deals (false: they "
+        "stay draft for someone to check).",
+    )
     timeout_seconds: float = Field(60.0, gt=0, description="Timeout per HTTP call.")
     requests_per_second: float | None = Field(
         None, gt=0, description="Request-rate budget; empty: unlimited."

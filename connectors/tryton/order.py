@@ -12,16 +12,33 @@ company's), ``posted_on``, ``basis``: ``moves`` when the line's stock moves are 
 actual cost Tryton booked: move cost price x quantity in the product's unit), otherwise
 ``cost_price`` (the product's current cost price x quantity: a standard cost until
 shipped).
+
+Push (orders only) creates a ``sale.sale`` from a flat row: ``party`` (a Tryton party id),
+``sale_date``, ``currency`` (ISO code), ``reference`` (the CRM deal id: the idempotency
+key), optional ``description`` and ``lines`` (``{product | product_source_id, quantity,
+unit_price}``, ``unit_price`` a number or ``{amount, currency}``). A create first looks
+the reference up, so a create retried after a crash finds the sale made the first time.
+Raw RPC runs no on_change, so the unit (the product's sale unit), unit price and the
+party's invoice and shipment addresses are given explicitly. With ``confirm_orders`` the
+sale is quoted and confirmed; a refusal (the credit-limit ``UserWarning``, a missing
+address...) rejects the record with Tryton's message and the draft stays (a retry finds
+it and tries again). An existing sale is never changed: a draft one is left as is, a
+non-draft one whose content differs is rejected with the reason.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from connectors.tryton.adapter import EntityAdapter, plain, text
+from connectors.base import PushResult, PushRow
+from connectors.errors import RecordError
+from connectors.tryton.adapter import EntityAdapter, blank, plain, text
 from connectors.tryton.changes import ChangeSource
+from connectors.tryton.lookups import UnknownReference
+from connectors.tryton.rpc import TrytonUserError
 from mappings.spec import MappingSpec
 
 INVOICED_STATES = frozenset({"awaiting payment", "partially paid", "paid"})
@@ -54,8 +71,34 @@ def _money(amount: Any, currency: str | None) -> dict[str, Any] | None:
     return {"amount": str(_decimal(amount)), "currency": currency}
 
 
+ORDER_PUSH_COLUMNS = frozenset(
+    {"party", "sale_date", "currency", "reference", "description", "lines"}
+)
+"""Outbound columns an order push understands."""
+CONFIRMABLE_STATES = ("draft", "quotation")
+
+
+def _line_price(value: Any) -> Decimal:
+    """Return a line's unit price from a number or a ``{amount, currency}`` money dict."""
+    amount = value.get("amount") if isinstance(value, dict) else value
+    if blank(amount):
+        raise ValueError("a line has no unit price")
+    try:
+        return Decimal(str(amount))
+    except InvalidOperation:
+        raise ValueError(f"unit price {amount!r} is not a number") from None
+
+
+def _sale_date(value: Any) -> dt.date | None:
+    if blank(value):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
 class OrderAdapter(EntityAdapter):
-    """``sale.sale`` → canonical order (read-only)."""
+    """``sale.sale`` ↔ canonical order: read, and create-only push keyed by ``reference``."""
 
     entity: ClassVar[str] = "order"
     root: ClassVar[str] = "sale.sale"
@@ -63,7 +106,7 @@ class OrderAdapter(EntityAdapter):
         ChangeSource("sale.sale"),
         ChangeSource("sale.line", "sale"),
     )
-    writable: ClassVar[bool] = False
+    push_columns: ClassVar[frozenset[str]] = ORDER_PUSH_COLUMNS
 
     SALE_FIELDS: ClassVar[list[str]] = [
         "number",
@@ -89,6 +132,10 @@ class OrderAdapter(EntityAdapter):
 
     def read(self, ids: Sequence[int], mapping: MappingSpec) -> list[dict[str, Any]]:
         """Return the flattened payload of each sale in ``ids``, lines included."""
+        return self.payloads(ids)
+
+    def payloads(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Return the flattened payload of each sale in ``ids`` (the mapping plays no part)."""
         sales = self.rpc.read(self.root, list(ids), self.SALE_FIELDS)
         line_ids = [line for sale in sales for line in sale.get("lines") or []]
         lines = {int(r["id"]): r for r in self.rpc.read("sale.line", line_ids, self.LINE_FIELDS)}
@@ -127,6 +174,174 @@ class OrderAdapter(EntityAdapter):
                 }
             )
         return payloads
+
+    # -- push (create only) ---------------------------------------------------------
+
+    def find_references(self, references: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Return ``{reference: sale}`` (id, state) for sales already carrying a reference."""
+        found: dict[str, dict[str, Any]] = {}
+        size = self.config.page_size
+        for start in range(0, len(references), size):
+            rows = self.rpc.search_read(
+                self.root,
+                [["reference", "in", list(references[start : start + size])]],
+                ["reference", "state"],
+                order=[["id", "ASC"]],
+            )
+            for row in rows:
+                found.setdefault(str(row["reference"]), row)
+        return found
+
+    def push(self, mapping: MappingSpec, rows: Sequence[PushRow]) -> PushResult:
+        """Create a sale per row unless one with the row's ``reference`` exists already.
+
+        ``assigned_ids`` maps each row's target id to the sale's id (new or found);
+        ``rejected`` holds Tryton's message for refused rows (the others go on).
+        """
+        self._check_columns(mapping, self.push_columns)
+        result = PushResult()
+        references = {r.target_id: text(r.values.get("reference")) for r in rows}
+        wanted = sorted({ref for ref in references.values() if ref})
+        existing = self.find_references(wanted) if wanted else {}
+        for row in rows:
+            reference = references[row.target_id]
+            try:
+                if reference is None:
+                    raise RecordError(self.system, row.target_id, "an order needs a reference")
+                sale = existing.get(reference)
+                if sale is None:
+                    ident = self.create_sale(row.values)
+                    existing[reference] = {"id": ident, "state": "draft"}
+                    result.created += 1
+                else:
+                    ident = int(sale["id"])
+                    self._check_unchanged(ident, str(sale.get("state")), row.values)
+                result.assigned_ids[row.target_id] = str(ident)
+                if self.config.confirm_orders:
+                    self.confirm(ident)
+            except TrytonUserError as exc:
+                result.rejected[row.target_id] = f"{exc.kind}: {exc.message}"
+            except RecordError as exc:
+                result.rejected[row.target_id] = str(exc).split(": ", 2)[-1]
+            except (UnknownReference, ValueError) as exc:
+                result.rejected[row.target_id] = str(exc)
+        return result
+
+    def _check_unchanged(self, ident: int, state: str, values: dict[str, Any]) -> None:
+        """Refuse to change a sale past draft whose party or lines differ from ``values``."""
+        if state == "draft":
+            return
+        current = self.payloads([ident])[0]
+        wanted_lines = sorted(
+            (str(self._product_of(line)), Decimal(str(line.get("quantity"))))
+            for line in values.get("lines") or []
+        )
+        current_lines = sorted(
+            (str(line["product_source_id"]), Decimal(line["quantity"])) for line in current["lines"]
+        )
+        if str(values.get("party")) != current["party"] or wanted_lines != current_lines:
+            raise RecordError(
+                self.system,
+                str(ident),
+                f"sale {current.get('number') or ident} is {state} in Tryton and is not "
+                "changed by crmsync (its party or lines differ from the deal)",
+            )
+
+    @staticmethod
+    def _product_of(line: dict[str, Any]) -> Any:
+        return line.get("product", line.get("product_source_id"))
+
+    def confirm(self, ident: int) -> None:
+        """Quote and confirm sale ``ident`` when it is still draft or quotation."""
+        state = self.rpc.read(self.root, [ident], ["state"])[0]["state"]
+        if state not in CONFIRMABLE_STATES:
+            return
+        if state == "draft":
+            self.rpc.model(self.root, "quote", [ident], write=True)
+        self.rpc.model(self.root, "confirm", [ident], write=True)
+
+    def _addresses(self, party: int) -> tuple[int, int]:
+        """Return the party's (invoice, shipment) address ids as Tryton would choose them."""
+        found = self.rpc.read("party.party", [party], ["addresses"])
+        if not found:
+            raise RecordError(self.system, str(party), f"party {party} does not exist in Tryton")
+        ids = found[0].get("addresses") or []
+        if not ids:
+            raise RecordError(self.system, str(party), f"party {party} has no address in Tryton")
+        addresses = self.rpc.read("party.address", list(ids), ["invoice", "delivery"])
+        invoice = next((a for a in addresses if a.get("invoice")), addresses[0])
+        delivery = next((a for a in addresses if a.get("delivery")), addresses[0])
+        return int(invoice["id"]), int(delivery["id"])
+
+    def _currency_id(self, code: str) -> int:
+        rows = self.rpc.search_read("currency.currency", [["code", "=", code.upper()]], ["id"])
+        if not rows:
+            raise UnknownReference(f"currency {code!r} is not in Tryton's currency table")
+        return int(rows[0]["id"])
+
+    def _units(self, products: list[int]) -> dict[int, int]:
+        """Return ``{product id: sale unit id}`` (the template's sale unit, else its unit)."""
+        rows = self.rpc.read(
+            "product.product", products, ["template.sale_uom", "template.default_uom"]
+        )
+        units: dict[int, int] = {}
+        for row in rows:
+            template = row.get("template.") or {}
+            unit = template.get("sale_uom") or template.get("default_uom")
+            if unit:
+                units[int(row["id"])] = int(unit)
+        return units
+
+    def _lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        products: list[int] = []
+        for number, line in enumerate(lines, start=1):
+            product = self._product_of(line)
+            if blank(product):
+                raise ValueError(f"line {number} has no product")
+            products.append(int(str(product)))
+        units = self._units(sorted(set(products)))
+        creates = []
+        for number, (line, product) in enumerate(zip(lines, products, strict=True), start=1):
+            if product not in units:
+                raise ValueError(f"line {number}: product {product} does not exist in Tryton")
+            creates.append(
+                {
+                    "type": "line",
+                    "product": product,
+                    "quantity": float(Decimal(str(line.get("quantity")))),
+                    "unit": units[product],
+                    "unit_price": _line_price(line.get("unit_price")),
+                }
+            )
+        return creates
+
+    def create_sale(self, values: dict[str, Any]) -> int:
+        """Create one draft sale with its lines in one call; return its id."""
+        if blank(values.get("party")):
+            raise ValueError("an order needs a party")
+        party = int(str(values["party"]))
+        lines = list(values.get("lines") or [])
+        if not lines:
+            raise ValueError("an order needs at least one line")
+        invoice, shipment = self._addresses(party)
+        sale: dict[str, Any] = {
+            "party": party,
+            "invoice_address": invoice,
+            "shipment_address": shipment,
+            "reference": text(values.get("reference")),
+            "lines": [["create", self._lines(lines)]],
+        }
+        company = self.rpc.context.get("company")
+        if company:
+            sale["company"] = int(company)
+        if not blank(values.get("currency")):
+            sale["currency"] = self._currency_id(str(values["currency"]))
+        if (date := _sale_date(values.get("sale_date"))) is not None:
+            sale["sale_date"] = date
+        if not blank(values.get("description")):
+            sale["description"] = text(values["description"])
+        created = self.rpc.model(self.root, "create", [sale], write=True)
+        return int(created[0])
 
 
 class CostAdapter(EntityAdapter):
