@@ -19,7 +19,7 @@ def test_help_explains_every_command(capsys):
         assert command in text
     with pytest.raises(SystemExit):
         main(["run", "--help"])
-    assert "{customer,contact,product,all}" in capsys.readouterr().out
+    assert "{customer,contact,product,order,all}" in capsys.readouterr().out
 
 
 def test_run_json_prints_the_summary_last(tmp_path, capsys):
