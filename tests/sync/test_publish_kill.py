@@ -45,13 +45,14 @@ TABLES = {
 
 
 def prepare(folder: Path) -> Path:
-    """A seeded sandbox whose customer publish goes out in batches of 3 records."""
+    """A seeded sandbox whose customer publish goes out one record per batch (many
+    points to kill at: publish must outlast ten kills)."""
     config = write_sandbox_config(folder, companies=150)
     text = config.read_text(encoding="utf-8")
     marker = "    gate: {max_failure_ratio: 0.2}\n"
     assert marker in text
     config.write_text(
-        text.replace(marker, marker + "    publish: {batch_size: 3}\n", 1), encoding="utf-8"
+        text.replace(marker, marker + "    publish: {batch_size: 1}\n", 1), encoding="utf-8"
     )
     return config
 
