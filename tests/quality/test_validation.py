@@ -476,9 +476,9 @@ def test_empty_batch_reports_zero_counts():
     assert all(o.checked == 0 for o in outcome.outcomes)
 
 
-def test_no_golden_suite_for_contacts():
+def test_an_entity_without_a_golden_suite_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError):
-        validate_records("contact", "golden", [("golden", "G1", contact())])
+        validate_records("contact", "golden", [("golden", "G1", contact())], suites_dir=tmp_path)
 
 
 def test_an_expectation_gx_cannot_evaluate_raises(tmp_path):
