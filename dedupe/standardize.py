@@ -12,14 +12,20 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import resources
+from itertools import compress
 
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
 from rapidfuzz.distance import OSA
+from rapidfuzz.process import cdist
 from unidecode import unidecode
 
 __all__ = [
     "city",
     "company_name",
     "company_names",
+    "company_names_and_sites",
     "email",
     "email_domain",
     "fold_texts",
@@ -145,6 +151,7 @@ _LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         "pt",
     )
 )
+IntArray = npt.NDArray[np.int64]
 _MAX_FORM_LEN = max(len(form) for form in _LEGAL_FORMS)
 _UMLAUT_SPELLINGS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
 
@@ -542,21 +549,66 @@ def _joined(values: Sequence[str]) -> str:
     return joined
 
 
-def _fold_joined(joined: str, simplify_chinese: bool) -> list[str]:
-    """:func:`text` of each line of an NFKC-normalised joined string."""
+def _collapse_spaces(joined: str) -> str:
+    """Single spaces between words and none at the ends of lines (lines joined by newlines).
+
+    ``str.replace`` in a loop (each pass halves the longest run of spaces) is several
+    times faster than a regular expression over millions of characters.
+    """
+    while "  " in joined:
+        joined = joined.replace("  ", " ")
+    return joined.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
+
+
+def _fold_lines(
+    lines: list[str],
+    simplify_chinese: bool,
+    *,
+    before: Callable[[str], str] | None = None,
+    after_other: Callable[[str], str] | None = None,
+) -> list[str]:
+    """:func:`text` of each line, in two C-level passes: ASCII lines, then all others.
+
+    NFKC is the identity on ASCII, and ``str.translate`` caches its mapping for ASCII
+    input only, so ASCII lines are folded together on that fast path and the others
+    (accents, CJK, full width) together on the slow one; the results are put back in
+    order by a boolean mask.
+
+    Args:
+        lines: Values without newlines.
+        simplify_chinese: Also write traditional Chinese characters as simplified ones.
+        before: Applied to each part (lines joined by newlines) after NFKC, before
+            folding; it must keep the lines.
+        after_other: Applied to the folded non-ASCII part; it must keep the lines.
+
+    Returns:
+        The folded lines, in order.
+    """
+    if not lines:
+        return []
     table = _FOLD_TABLES[simplify_chinese, True]
-    lines = joined.casefold().split("\n")
-    plain = [line.isascii() for line in lines]
-    # str.translate caches its mapping for ASCII input only: ASCII lines are folded
-    # together on that fast path, the others (accents, CJK) together on the slow one.
-    folded: list[list[str]] = [[], []]
+    plain = np.fromiter(map(str.isascii, lines), dtype=bool, count=len(lines))
+    out = np.empty(len(lines), dtype=object)
     for ascii_only in (True, False):
-        part = "\n".join(
-            line for line, flag in zip(lines, plain, strict=True) if flag is ascii_only
-        )
-        folded[ascii_only] = part.translate(table).split("\n")
-    ascii_lines, other_lines = iter(folded[True]), iter(folded[False])
-    return [" ".join(next(ascii_lines if flag else other_lines).split()) for flag in plain]
+        mask = plain if ascii_only else ~plain
+        if not mask.any():
+            continue
+        part = "\n".join(compress(lines, mask))
+        if not ascii_only:
+            part = unicodedata.normalize("NFKC", part)
+        if before is not None:
+            part = before(part)
+        part = _collapse_spaces(part.casefold().translate(table))
+        if not ascii_only and after_other is not None:
+            part = after_other(part)
+        out[mask] = part.split("\n")
+    folded: list[str] = out.tolist()
+    return folded
+
+
+def _fold_joined(joined: str, simplify_chinese: bool) -> list[str]:
+    """:func:`text` of each line of a joined string."""
+    return _fold_lines(joined.split("\n"), simplify_chinese)
 
 
 def fold_texts(values: Sequence[str], *, simplify_chinese: bool = False) -> list[str]:
@@ -571,7 +623,7 @@ def fold_texts(values: Sequence[str], *, simplify_chinese: bool = False) -> list
     """
     if not values:
         return []
-    return _fold_joined(unicodedata.normalize("NFKC", _joined(values)), simplify_chinese)
+    return _fold_lines(_joined(values).split("\n"), simplify_chinese)
 
 
 def _ascii_alnum(value: str) -> str:
@@ -636,6 +688,17 @@ _TRAILING_FORMS: dict[tuple[str, ...], int] = {}
 _PLACEHOLDER = "\x00"
 
 
+def _dropped_of_tail(tail: tuple[str, ...]) -> int:
+    """How many of a name's trailing legal-form words (after a non-form word) are dropped."""
+    if tail not in _TRAILING_FORMS:
+        if len(_TRAILING_FORMS) >= 100_000:
+            _TRAILING_FORMS.clear()
+        # A non-form word in front stands for the rest of the name, which stays.
+        kept = _strip_trailing_forms([_PLACEHOLDER, *tail])
+        _TRAILING_FORMS[tail] = len(tail) + 1 - len(kept)
+    return _TRAILING_FORMS[tail]
+
+
 def _strip_legal_forms(tokens: list[str]) -> list[str]:
     """Drop trailing (repeatedly) and leading legal-form tokens, never the whole name."""
     run = 0
@@ -645,16 +708,8 @@ def _strip_legal_forms(tokens: list[str]) -> list[str]:
         run += 1
     if run == len(tokens):
         tokens = _strip_trailing_forms(tokens)
-    elif run:
-        tail = tuple(tokens[-run:])
-        if tail not in _TRAILING_FORMS:
-            if len(_TRAILING_FORMS) >= 100_000:
-                _TRAILING_FORMS.clear()
-            # A non-form word in front stands for the rest of the name, which stays.
-            kept = _strip_trailing_forms([_PLACEHOLDER, *tail])
-            _TRAILING_FORMS[tail] = len(tail) + 1 - len(kept)
-        if dropped := _TRAILING_FORMS[tail]:
-            del tokens[-dropped:]
+    elif run and (dropped := _dropped_of_tail(tuple(tokens[-run:]))):
+        del tokens[-dropped:]
     while len(tokens) > 1 and tokens[0] in _LEADING_FORMS:
         del tokens[0]
     return tokens
@@ -723,10 +778,177 @@ def _company_from_folded(folded: str, own_city: str) -> str:
         tokens = _join_initials(tokens)
     tokens = _strip_legal_forms([_COMPANY_TOKENS[token] for token in tokens])
     if not plain:
-        tokens = [_strip_cjk_legal_forms(token) if is_cjk(token[-1]) else token for token in tokens]
-        if tokens and is_cjk(tokens[0][0]):
-            tokens[0] = _strip_cjk_place(tokens[0], own_city)
+        tokens = _strip_cjk_tokens(tokens, own_city)
     return " ".join(token for token in tokens if token)
+
+
+def _strip_cjk_tokens(tokens: list[str], own_city: str) -> list[str]:
+    """CJK legal forms off CJK words, a leading place name off the first word."""
+    tokens = [_strip_cjk_legal_forms(token) if is_cjk(token[-1]) else token for token in tokens]
+    if tokens and is_cjk(tokens[0][0]):
+        tokens[0] = _strip_cjk_place(tokens[0], own_city)
+    return tokens
+
+
+def _company_marks(joined: str) -> str:
+    """Drop bracketed parts and apostrophes, spell "&" and "+" as "and" (before folding)."""
+    if "(" in joined or "[" in joined or "{" in joined:
+        joined = _BRACKETED.sub(" ", joined)
+    return joined.replace("&", " and ").replace("+", " and ").replace("'", "").replace("\u2019", "")
+
+
+# Many names at once: each distinct word is looked at once, and per name only integer
+# arrays are worked on. Below this many names the per-name path is faster.
+_BULK_MIN = 2_000
+# A run of two or more single letters ("g m b h"), each a word of its own.
+_INITIALS_RUN = re.compile(r"(?<![^ \n])[a-z](?: [a-z])+(?![^ \n])")
+
+
+def _joined_initials(match: re.Match[str]) -> str:
+    return match.group().replace(" ", "")
+
+
+def _trailing_form_runs(
+    form: npt.NDArray[np.bool_], line: IntArray, start: IntArray, end: IntArray
+) -> IntArray:
+    """Per line, how many of its last words are legal-form words."""
+    last_other = np.full(len(start), -1, dtype=np.int64)
+    other = np.flatnonzero(~form)
+    np.maximum.at(last_other, line[other], other)
+    result: IntArray = end - 1 - np.maximum(last_other, start - 1)
+    return result
+
+
+def _tail_ids(
+    code: IntArray, lines: IntArray, run: IntArray, end: IntArray, distinct_words: int
+) -> IntArray:
+    """An id per line that is equal exactly when the lines' last ``run`` words are."""
+    key = code[end[lines] - 1]
+    for back in range(2, int(run.max(initial=1)) + 1):
+        longer = run >= back
+        pairs = key[longer] * distinct_words + code[end[lines[longer]] - back]
+        key[longer] = pd.factorize(pairs)[0]
+    width = max(distinct_words, len(lines)) + 1
+    ids: IntArray = pd.factorize(run * width + key)[0].astype(np.int64)
+    return ids
+
+
+def _learn_misspelt_forms(words: list[str]) -> None:
+    """Fill the cache of :func:`_is_misspelt_form` for many words in one C-level pass."""
+    new = [
+        word for word in words if len(word) >= _MIN_FUZZY_FORM_LEN and word not in _MISSPELT_FORMS
+    ]
+    if not new or len(_MISSPELT_FORMS) + len(new) > _TokenCache._LIMIT:
+        return
+    distances = cdist(new, _LONG_FORMS, scorer=OSA.distance, score_cutoff=1, workers=1)
+    misspelt = np.asarray(np.any(distances <= 1, axis=1), dtype=bool)
+    for word, flag in zip(new, misspelt.tolist(), strict=True):
+        _MISSPELT_FORMS[word] = "y" if flag else ""
+
+
+def _company_names_bulk(
+    folded: list[str], own_cities: list[str] | None
+) -> tuple[list[str], npt.NDArray[np.bool_]]:
+    """The rest of :func:`company_names` for many folded names, word work per distinct word.
+
+    Same result as :func:`_company_from_folded` per name: initials are joined, words
+    mapped (abbreviations, umlaut spellings) per distinct word, trailing legal forms
+    dropped per distinct run of trailing form words, leading forms per name with
+    integer arrays; names made only of form words and CJK names take the per-name path.
+
+    Also returns, per name, whether one of its folded words is a site word.
+    """
+    joined = _INITIALS_RUN.sub(_joined_initials, "\n".join(folded))
+    codes, uniques = pd.factorize(np.array(joined.replace("\n", " \n ").split(" "), dtype=object))
+    words: list[str] = [_COMPANY_TOKENS[word] if word.strip() else word for word in uniques]
+    _learn_misspelt_forms(words)
+    is_form = np.fromiter(
+        (bool(word.strip()) and _is_form_token(word) for word in words), bool, len(words)
+    )
+    is_leading = np.fromiter((word in _LEADING_FORMS for word in words), bool, len(words))
+    newline = np.flatnonzero(uniques == "\n")
+    blank = np.flatnonzero(uniques == "")
+    marker = codes == (newline[0] if len(newline) else -2)
+    real = ~marker & (codes != (blank[0] if len(blank) else -2))
+    code = codes[real].astype(np.int64)
+    line = np.cumsum(marker)[real]
+    count = np.bincount(line, minlength=len(folded))
+    start = np.cumsum(count) - count
+    end = start + count
+    is_site = np.fromiter((word in _SITE_WORDS for word in uniques), bool, len(uniques))
+    site_word = np.bincount(line[is_site[code]], minlength=len(folded)) > 0
+    run = _trailing_form_runs(is_form[code], line, start, end)
+    only_forms = (run == count) & (count > 0)
+    dropped = np.zeros(len(folded), dtype=np.int64)
+    partial = np.flatnonzero((run > 0) & (run < count))
+    if len(partial):
+        tails = _tail_ids(code, partial, run[partial], end, len(words))
+        _, first = np.unique(tails, return_index=True)
+        of_tail = np.zeros(len(first), dtype=np.int64)
+        for tail, index in enumerate(first.tolist()):
+            at = int(partial[index])
+            of_tail[tail] = _dropped_of_tail(
+                tuple(words[word] for word in code[end[at] - run[at] : end[at]].tolist())
+            )
+        dropped[partial] = of_tail[tails]
+    kept = count - dropped
+    lead = np.zeros(len(folded), dtype=np.int64)
+    last = max(len(code) - 1, 0)
+    while len(code):
+        more = ~only_forms & (kept - lead > 1) & is_leading[code[np.minimum(start + lead, last)]]
+        if not more.any():
+            break
+        lead += more
+    position = np.arange(len(code))
+    keep = (
+        (position >= (start + lead)[line]) & (position < (end - dropped)[line]) & ~only_forms[line]
+    )
+    keep_all = marker.copy()
+    keep_all[np.flatnonzero(real)[keep]] = True
+    text_of = np.array(words, dtype=object)
+    names = (
+        " ".join(text_of[codes[keep_all]].tolist())
+        .replace(" \n", "\n")
+        .replace("\n ", "\n")
+        .split("\n")
+    )
+    for at in np.flatnonzero(only_forms).tolist():
+        names[at] = " ".join(
+            _strip_legal_forms([words[word] for word in code[start[at] : end[at]].tolist()])
+        )
+    return _strip_cjk_names(names, folded, own_cities), site_word
+
+
+# _strip_cjk_legal_forms and _strip_cjk_place (without an own city) over names joined by
+# newlines: every form ending a word, each time keeping one character; a place starting
+# a name, keeping two characters of its word.
+_CJK_FORMS_AT_WORD_END = re.compile(
+    "(?<=[^ \n])(?:" + "|".join(_CJK_LEGAL_SUFFIXES) + ")+(?=[ \n]|$)"
+)
+_CJK_PLACE_AT_START = re.compile(
+    "^(?:" + "|".join(_CJK_PLACES) + ")[市省]?(?=[^ \n]{2})", re.MULTILINE
+)
+
+
+def _strip_cjk_names(
+    names: list[str], folded: list[str], own_cities: list[str] | None
+) -> list[str]:
+    """:func:`_strip_cjk_tokens` of the names whose folded text is not ASCII."""
+    other = ~np.fromiter(map(str.isascii, folded), dtype=bool, count=len(folded))
+    if own_cities is not None:
+        with_city = other & np.fromiter(
+            (bool(city) and is_cjk(city[0]) for city in own_cities), bool, len(own_cities)
+        )
+        for at in np.flatnonzero(with_city).tolist():
+            names[at] = " ".join(_strip_cjk_tokens(names[at].split(), own_cities[at]))
+        other &= ~with_city
+    if not other.any():
+        return names
+    out = np.array(names, dtype=object)
+    joined = _CJK_FORMS_AT_WORD_END.sub("", "\n".join(out[other].tolist()))
+    out[other] = _CJK_PLACE_AT_START.sub("", joined).split("\n")
+    result: list[str] = out.tolist()
+    return result
 
 
 def company_names(
@@ -747,14 +969,12 @@ def company_names(
     """
     if not values:
         return []
-    joined = unicodedata.normalize("NFKC", _joined(values))
-    joined = (
-        _BRACKETED.sub(" ", joined) if "(" in joined or "[" in joined or "{" in joined else joined
+    folded = _fold_lines(
+        _joined(values).split("\n"), simplify_chinese, before=_company_marks, after_other=_join_cjk
     )
-    joined = (
-        joined.replace("&", " and ").replace("+", " and ").replace("'", "").replace("\u2019", "")
-    )
-    folded = _fold_joined(joined, simplify_chinese)
+    if len(folded) >= _BULK_MIN:
+        own = None if cities is None else fold_texts(cities, simplify_chinese=simplify_chinese)
+        return _company_names_bulk(folded, own)[0]
     if cities is None:
         return [_company_from_folded(name, "") if name else "" for name in folded]
     own = fold_texts(cities, simplify_chinese=simplify_chinese)
@@ -857,6 +1077,9 @@ def _may_name_site(value: str, folded: str) -> bool:
     return any(suffix in compact for suffix in _CJK_SITE_SUFFIXES)
 
 
+_SITE_WORD = re.compile("(?<![^ ])(?:" + "|".join(sorted(_SITE_WORDS)) + ")(?![^ ])")
+
+
 def site_suffixes(values: Sequence[str]) -> list[str]:
     """:func:`site_suffix` (without a city) of many values.
 
@@ -869,10 +1092,59 @@ def site_suffixes(values: Sequence[str]) -> list[str]:
     Returns:
         The sites, ``""`` where a name names none.
     """
-    return [
-        site_suffix.__wrapped__(value) if value and _may_name_site(value, folded) else ""
-        for value, folded in zip(values, fold_texts(values), strict=True)
-    ]
+    word, dash = _SITE_WORD.search, _DASH_SUFFIX.search
+    sites = [""] * len(values)
+    for at, (value, folded) in enumerate(zip(values, fold_texts(values), strict=True)):
+        # For ASCII, the same test as _may_name_site (a dash match has a mark).
+        if not value:
+            continue
+        if word(folded) or (dash(value) if value.isascii() else _may_name_site(value, folded)):
+            sites[at] = site_suffix.__wrapped__(value)
+    return sites
+
+
+# Characters that make company_names fold a name otherwise than fold_texts does.
+_COMPANY_MARKS = re.compile("[(\\[{&+']")
+
+
+def company_names_and_sites(
+    values: Sequence[str], *, simplify_chinese: bool = False
+) -> tuple[list[str], list[str]]:
+    """:func:`company_names` and :func:`site_suffixes` of many values in one pass.
+
+    The site words are found among the words :func:`company_names` looks at anyway; only
+    names it folds otherwise than :func:`fold_texts` (non-ASCII, brackets, "&", "+",
+    apostrophes) are folded again for the site test.
+
+    Args:
+        values: Names as written (``""`` for missing).
+        simplify_chinese: Also write traditional Chinese characters as simplified ones
+            (in the names; sites compare as written).
+
+    Returns:
+        The normalised names and the sites, in order.
+    """
+    if len(values) < _BULK_MIN:
+        return company_names(values, simplify_chinese=simplify_chinese), site_suffixes(values)
+    folded = _fold_lines(
+        _joined(values).split("\n"), simplify_chinese, before=_company_marks, after_other=_join_cjk
+    )
+    names, site_word = _company_names_bulk(folded, None)
+    dash, marked = _DASH_SUFFIX.search, _COMPANY_MARKS.search
+    sites = [""] * len(values)
+    refold: list[int] = []
+    for at, (value, has_word) in enumerate(zip(values, site_word.tolist(), strict=True)):
+        if not value:
+            continue
+        if not value.isascii() or marked(value):
+            refold.append(at)
+        elif has_word or dash(value):
+            sites[at] = site_suffix.__wrapped__(value)
+    others = [values[at] for at in refold]
+    for at, value, folded_value in zip(refold, others, fold_texts(others), strict=True):
+        if _may_name_site(value, folded_value):
+            sites[at] = site_suffix.__wrapped__(value)
+    return names, sites
 
 
 def _site_tokens(tokens: list[str]) -> str:

@@ -10,6 +10,7 @@ frequencies are a ``bincount``. Standardisers take a whole list of distinct valu
 from __future__ import annotations
 
 import multiprocessing
+import operator
 import os
 import re
 from collections.abc import Callable
@@ -30,6 +31,7 @@ __all__ = ["Feature", "Prepared", "prepare", "standardise_column"]
 IntArray = npt.NDArray[np.int64]
 Values = list[str]
 T = TypeVar("T")
+R = TypeVar("R")
 ColumnStandardiser = Callable[[Values], Values]
 
 _UMLAUT_SPELLING = re.compile(r"(?<=[a-z])([aou])e")
@@ -107,6 +109,14 @@ class Standardiser(Protocol):
         ...
 
 
+class SeveralStandardiser(Protocol):
+    """A standardiser of distinct raw values giving several features in one pass."""
+
+    def __call__(self, values: Values, simplify_chinese: bool) -> tuple[Values, ...]:
+        """One list of standardised values per feature, each in the order of ``values``."""
+        ...
+
+
 def _fold_names(values: Values) -> Values:
     """Fold "ae/oe/ue" spellings of umlauts so "Tröst" and "Troest" agree."""
     if not values:
@@ -122,9 +132,9 @@ def _companies(values: Values, simplify_chinese: bool) -> Values:
     return std.company_names(values, simplify_chinese=simplify_chinese)
 
 
-def _sites(values: Values, simplify_chinese: bool) -> Values:
-    del simplify_chinese  # sites compare as written; their text is folded either way
-    return std.site_suffixes(values)
+def _companies_and_sites(values: Values, simplify_chinese: bool) -> tuple[Values, Values]:
+    """Names and sites in one pass (sites compare as written, never simplified)."""
+    return std.company_names_and_sites(values, simplify_chinese=simplify_chinese)
 
 
 def _persons(values: Values, simplify_chinese: bool) -> Values:
@@ -196,7 +206,6 @@ def _iso_dates(values: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
 # to simplify Chinese). "" is the column's main feature. Module-level functions, so a
 # process pool can run them.
 _VARIANTS: dict[str, dict[str, Standardiser]] = {
-    "company_name": {"": _companies, "site": _sites},
     "person_name": {"": _persons},
     "first_name": {"": _name_parts},
     "last_name": {"": _name_parts},
@@ -214,6 +223,13 @@ _VARIANTS: dict[str, dict[str, Standardiser]] = {
     "product_name": {"": _PerValue(_product)},
     "text": {"": _texts},
     "exact": {"": _PerValue(_exact)},
+}
+
+
+# Types whose standardiser gives several features in one pass: their suffixes, and a
+# function of distinct raw values returning one list per suffix.
+_SEVERAL: dict[str, tuple[tuple[str, ...], SeveralStandardiser]] = {
+    "company_name": (("", "site"), _companies_and_sites),
 }
 
 
@@ -262,8 +278,16 @@ _DERIVED: dict[str, dict[str, ColumnStandardiser]] = {
 _PARALLEL_MIN = 50_000
 
 
-def _apply(function: Callable[[list[T]], Values], values: list[T], parallel: bool) -> Values:
-    """Standardise distinct values, on two processes when there are many of them."""
+def _apply(
+    function: Callable[[list[T]], R],
+    values: list[T],
+    parallel: bool,
+    merge: Callable[[R, R], R] = operator.add,
+) -> R:
+    """Standardise distinct values, on two processes when there are many of them.
+
+    ``merge`` joins the results of the two halves (lists: concatenation).
+    """
     workers = min(2, os.cpu_count() or 1) if parallel else 1
     if (
         len(values) < _PARALLEL_MIN
@@ -276,7 +300,11 @@ def _apply(function: Callable[[list[T]], Values], values: list[T], parallel: boo
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         future = pool.submit(function, values[half:])
         first = function(values[:half])
-        return first + future.result()
+        return merge(first, future.result())
+
+
+def _concat_each(first: tuple[Values, ...], second: tuple[Values, ...]) -> tuple[Values, ...]:
+    return tuple(a + b for a, b in zip(first, second, strict=True))
 
 
 def _encode(codes: IntArray, raw_values: Values) -> tuple[IntArray, npt.NDArray[np.object_]]:
@@ -351,6 +379,16 @@ def standardise_column(
         if kind == "date_of_birth":
             dates = _iso_dates(np.asarray(distinct, dtype=object)).tolist()
             out[""] = Feature(*_encode(codes, dates))
+        if kind in _SEVERAL:
+            suffixes, several = _SEVERAL[kind]
+            column_lists = _apply(
+                partial(several, simplify_chinese=simplify_chinese),
+                distinct,
+                parallel,
+                merge=_concat_each,
+            )
+            for suffix, standardised in zip(suffixes, column_lists, strict=True):
+                out[suffix] = Feature(*_encode(codes, standardised))
         for suffix, function in _VARIANTS.get(kind, {}).items():
             column = partial(function, simplify_chinese=simplify_chinese)
             out[suffix] = Feature(*_encode(codes, _apply(column, distinct, parallel)))
