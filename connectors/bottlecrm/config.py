@@ -39,6 +39,11 @@ class BottleCrmConfig(BaseModel):
         description="Create the text custom field that holds the golden id (the mapping's "
         "`custom_fields.<key>` golden-id column) when the org does not have it yet.",
     )
+    deal_pipeline: str | None = Field(
+        None,
+        description="Deal pipeline (id or name) new deals are created in; empty: the org's "
+        "default pipeline.",
+    )
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
 
     def http_settings(self) -> HttpSettings:

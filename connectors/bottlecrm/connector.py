@@ -16,7 +16,8 @@ is what is checked against the server's own count. The scan made by ``count`` is
 for the ``pull`` of the same window that follows it, so a pull reads the list once.
 
 Push: see :mod:`connectors.bottlecrm.push` (lookup by golden id and natural key, then
-create / update only what differs / leave alone).
+create / update only what differs / leave alone); deals with their line items:
+:mod:`connectors.bottlecrm.deals` (lookup by the key column, e.g. ``source_ref``).
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ import httpx
 from connectors.base import PullWindow, PushResult, PushRow, RawRecord, SourceStats
 from connectors.bottlecrm.client import BottleCrmClient
 from connectors.bottlecrm.config import BottleCrmConfig
+from connectors.bottlecrm.deals import DealPusher
 from connectors.bottlecrm.paging import count_records, scan
 from connectors.bottlecrm.push import Pusher, RecordIndex
 from connectors.bottlecrm.records import same_value
-from connectors.bottlecrm.resources import RESOURCES, Resource
+from connectors.bottlecrm.resources import OPPORTUNITIES, RESOURCES, Resource
 from connectors.errors import FatalError
 from connectors.http.windows import after_boundary, parse_timestamp, plan_window
 from mappings.spec import MappingSpec
@@ -209,6 +211,8 @@ class BottleCrmConnector:
         if not rows:
             return PushResult()
         resource = self._resource(mapping)
+        if resource is OPPORTUNITIES:
+            return self._push_deals(resource, outbound.golden_id_column, rows)
         if not resource.writable:
             raise FatalError(self.system, f"pushing {resource.table} is not supported")
         golden_column = outbound.golden_id_column
@@ -218,6 +222,21 @@ class BottleCrmConnector:
         index = RecordIndex(resource, golden_column, (resource.columns(r) for r in listed))
         self._pending = None
         return Pusher(self.client, resource, golden_column, index).push(rows)
+
+    def _push_deals(
+        self, resource: Resource, key_column: str | None, rows: Sequence[PushRow]
+    ) -> PushResult:
+        """Write deals with their line items; see :mod:`connectors.bottlecrm.deals`."""
+        if not key_column or key_column.startswith(CUSTOM_FIELDS_PREFIX):
+            raise FatalError(
+                self.system,
+                "a deal push needs outbound.golden_id_column naming a deal field that keeps "
+                "the key a retry looks up (e.g. source_ref)",
+            )
+        listed = scan(self.client, resource, self.config.page_size).records
+        self._pending = None
+        pusher = DealPusher(self.client, resource, key_column, listed, self.config.deal_pipeline)
+        return pusher.push(rows)
 
     def close(self) -> None:
         """Close the HTTP connection pool."""

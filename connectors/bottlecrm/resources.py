@@ -1,7 +1,8 @@
 """What the connector knows about each BottleCRM resource: path, envelope, fields, keys.
 
 One :class:`Resource` per ``source.table`` a mapping may name (``accounts``,
-``contacts``, ``products``, ``opportunities``; deals are read only). BottleCRM wraps
+``contacts``, ``products``, ``opportunities``; deals are written by
+:mod:`connectors.bottlecrm.deals`, not the generic pusher). BottleCRM wraps
 every list differently (``active_accounts.open_accounts`` +
 ``closed_accounts.close_accounts``, ``results``, ``opportunities``), wraps details
 (``account_obj``) and answers creates with only an id (products: the record under
@@ -261,6 +262,7 @@ OPPORTUNITIES = Resource(
         "probability",
         "closed_on",
         "description",
+        "source_ref",
         "is_active",
         "created_at",
         "stage_changed_at",

@@ -371,3 +371,148 @@ def test_confirm_orders_rejects_a_sale_over_the_credit_limit(
     sales = _sales(rpc, reference)
     assert len(sales) == 1 and sales[0]["state"] in ("draft", "quotation")
     assert second.assigned_ids[row.target_id] == str(sales[0]["id"])
+
+
+def _deal_mapping() -> Any:
+    from mappings.spec import MappingSpec
+
+    shipped = load_mapping(ROOT / "mappings" / "bottlecrm_order.yaml")
+    return MappingSpec.model_validate(
+        {
+            **shipped.model_dump(exclude={"outbound"}),
+            "outbound": {
+                "golden_id_column": "source_ref",
+                "create": {"id_template": "order:{golden_id}"},
+                "fields": {
+                    "name": "external_ref",
+                    "account": "customer_source_id",
+                    "closed_on": "order_date",
+                    "currency": "currency",
+                },
+            },
+        }
+    )
+
+
+def _deals_by_ref(crm: httpx.Client, ref: str) -> list[dict[str, Any]]:
+    body = crm.get("opportunities/", params={"limit": 500}).json()
+    return [d for d in body["opportunities"] if d.get("source_ref") == ref]
+
+
+def test_bottlecrm_deal_push_with_line_items_is_idempotent(
+    peers: tuple[TrytonClient, httpx.Client], fresh_bottlecrm: BottleCrmServer
+) -> None:
+    from connectors.bottlecrm.config import BottleCrmConfig
+    from connectors.bottlecrm.connector import BottleCrmConnector
+
+    _rpc, crm = peers
+    accounts = crm.get("accounts/", params={"limit": 500}).json()["active_accounts"]
+    account = next(
+        a["id"] for a in accounts["open_accounts"] if a["name"] == "Orchid Design Studio"
+    )
+    products = {
+        p["sku"]: p["id"]
+        for p in crm.get("invoices/products/", params={"limit": 500}).json()["results"]
+    }
+    connector = BottleCrmConnector(
+        "bottlecrm",
+        BottleCrmConfig(base_url=fresh_bottlecrm.url, token=SecretStr(fresh_bottlecrm.token)),
+    )
+    mapping = _deal_mapping()
+    ref = f"SO-{uuid.uuid4().hex[:6]}"
+
+    def row(quantity: str) -> PushRow:
+        values = {
+            "name": f"Order {ref}",
+            "account": account,
+            "stage": "CLOSED_WON",
+            "closed_on": "2026-11-22",
+            "currency": "EUR",
+            "lines": [
+                {
+                    "product_source_id": products["P-100"],
+                    "quantity": quantity,
+                    "unit_price": "1250",
+                },
+                {
+                    "product_source_id": products["P-300"],
+                    "quantity": "4",
+                    "unit_price": {"amount": "45.50", "currency": "EUR"},
+                },
+            ],
+        }
+        return PushRow(f"order:{ref}", values, True, golden_id=ref)
+
+    try:
+        first = connector.push(mapping, [row("1")])
+        again = connector.push(mapping, [row("1")])
+        changed = connector.push(mapping, [row("2")])
+    finally:
+        connector.close()
+    assert (first.created, first.updated, first.rejected) == (1, 0, {})
+    assert (again.created, again.updated) == (0, 0)
+    assert (changed.created, changed.updated) == (0, 1)
+    [deal] = _deals_by_ref(crm, ref)
+    assert first.assigned_ids[f"order:{ref}"] == str(deal["id"])
+    assert deal["account"]["id"] == account and deal["stage"] == "CLOSED_WON"
+    lines = sorted(
+        (i["product"]["id"], Decimal(str(i["quantity"])), Decimal(str(i["unit_price"])))
+        for i in deal["line_items"]
+    )
+    assert lines == sorted(
+        [
+            (products["P-100"], Decimal("2"), Decimal("1250")),
+            (products["P-300"], Decimal("4"), Decimal("45.50")),
+        ]
+    )
+    assert Decimal(str(deal["amount"])) == Decimal("2682.00")
+
+
+def test_a_deal_create_cut_before_its_lines_is_completed_by_the_retry(
+    peers: tuple[TrytonClient, httpx.Client], fresh_bottlecrm: BottleCrmServer
+) -> None:
+    from connectors.bottlecrm.config import BottleCrmConfig
+    from connectors.bottlecrm.connector import BottleCrmConnector
+
+    _rpc, crm = peers
+    ref = f"SO-{uuid.uuid4().hex[:6]}"
+    pipeline = crm.get("opportunities/pipelines/").json()["pipelines"][0]["id"]
+    # What a crash right after the deal's POST leaves: the deal, with its key, no lines.
+    made = crm.post(
+        "opportunities/",
+        json={
+            "name": f"Order {ref}",
+            "pipeline": pipeline,
+            "stage": "CLOSED_WON",
+            "closed_on": "2026-11-22",
+            "currency": "EUR",
+            "amount": "30",
+            "source_ref": ref,
+            "contacts": [],
+            "assigned_to": [],
+            "teams": [],
+        },
+    )
+    assert made.status_code in (200, 201), made.text
+    product = crm.get("invoices/products/", params={"limit": 500}).json()["results"][0]["id"]
+    connector = BottleCrmConnector(
+        "bottlecrm",
+        BottleCrmConfig(base_url=fresh_bottlecrm.url, token=SecretStr(fresh_bottlecrm.token)),
+    )
+    values = {
+        "name": f"Order {ref}",
+        "stage": "CLOSED_WON",
+        "closed_on": "2026-11-22",
+        "currency": "EUR",
+        "lines": [{"product_source_id": product, "quantity": "3", "unit_price": "10"}],
+    }
+    try:
+        retry = connector.push(_deal_mapping(), [PushRow(f"order:{ref}", values, True, ref)])
+    finally:
+        connector.close()
+    assert (retry.created, retry.updated, retry.rejected) == (0, 1, {})
+    [deal] = _deals_by_ref(crm, ref)
+    assert retry.assigned_ids[f"order:{ref}"] == str(deal["id"])
+    assert [(i["product"]["id"], Decimal(str(i["quantity"]))) for i in deal["line_items"]] == [
+        (product, Decimal("3"))
+    ]

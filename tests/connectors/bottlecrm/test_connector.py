@@ -145,7 +145,7 @@ def test_the_registry_builds_the_kind_and_hides_the_token() -> None:
         build_connector("crm", "bottlecrm", {"base_url": "https://crm.example.test"})
 
 
-def test_won_deals_are_orders_with_numbered_lines_and_are_not_pushed() -> None:
+def test_won_deals_are_orders_with_numbered_lines_and_need_a_deal_key_to_be_pushed() -> None:
     orders = load_mapping(PACKAGED_MAPPINGS / "bottlecrm_order.yaml")
     deal = {
         "id": "d1",
@@ -183,7 +183,9 @@ def test_won_deals_are_orders_with_numbered_lines_and_are_not_pushed() -> None:
         (2, None),
     ]
     assert columns["lines"][0]["unit_price"] == {"amount": "12.50", "currency": "EUR"}
-    with pytest.raises(FatalError, match="not supported"):
+    # Deals are pushed by connectors/bottlecrm/deals.py, keyed on a deal field (a custom
+    # field cannot be looked up before the deal exists).
+    with pytest.raises(FatalError, match="golden_id_column naming a deal field"):
         FakeBottleCrm().connector().push(
             orders.model_copy(update={"outbound": CUSTOMERS.outbound}),
             [PushRow("d1", {}, False)],
