@@ -29,13 +29,14 @@ non-draft one whose content differs is rejected with the reason.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from connectors.base import PushResult, PushRow
 from connectors.errors import RecordError
-from connectors.tryton.adapter import EntityAdapter, blank, plain, text
+from connectors.tryton.adapter import EntityAdapter, blank, plain, same_value, text
 from connectors.tryton.changes import ChangeSource
 from connectors.tryton.lookups import UnknownReference
 from connectors.tryton.rpc import TrytonUserError
@@ -111,6 +112,7 @@ class OrderAdapter(EntityAdapter):
     SALE_FIELDS: ClassVar[list[str]] = [
         "number",
         "reference",
+        "description",
         "party",
         "sale_date",
         "state",
@@ -161,6 +163,7 @@ class OrderAdapter(EntityAdapter):
                     "id": str(sale["id"]),
                     "number": text(sale.get("number")),
                     "reference": text(sale.get("reference")),
+                    "description": text(sale.get("description")),
                     "party": str(sale["party"]) if sale.get("party") else None,
                     "sale_date": plain(sale.get("sale_date")),
                     "state": sale.get("state"),
@@ -193,30 +196,37 @@ class OrderAdapter(EntityAdapter):
         return found
 
     def push(self, mapping: MappingSpec, rows: Sequence[PushRow]) -> PushResult:
-        """Create a sale per row unless one with the row's ``reference`` exists already.
+        """Create a sale per create row unless one with its ``reference`` exists already;
+        bring a found or updated draft sale in line with the row.
 
-        ``assigned_ids`` maps each row's target id to the sale's id (new or found);
+        ``assigned_ids`` maps each create row's target id to the sale's id (new or found);
         ``rejected`` holds Tryton's message for refused rows (the others go on).
         """
         self._check_columns(mapping, self.push_columns)
         result = PushResult()
         references = {r.target_id: text(r.values.get("reference")) for r in rows}
-        wanted = sorted({ref for ref in references.values() if ref})
+        wanted = sorted({ref for r in rows if r.create and (ref := references[r.target_id])})
         existing = self.find_references(wanted) if wanted else {}
         for row in rows:
             reference = references[row.target_id]
             try:
-                if reference is None:
-                    raise RecordError(self.system, row.target_id, "an order needs a reference")
-                sale = existing.get(reference)
-                if sale is None:
-                    ident = self.create_sale(row.values)
-                    existing[reference] = {"id": ident, "state": "draft"}
-                    result.created += 1
+                if row.create:
+                    if reference is None:
+                        raise RecordError(self.system, row.target_id, "an order needs a reference")
+                    sale = existing.get(reference)
+                    if sale is None:
+                        ident = self.create_sale(row.values)
+                        existing[reference] = {"id": ident, "state": "draft"}
+                        result.created += 1
+                    else:
+                        ident = int(sale["id"])
+                        if self.align(ident, row.values):
+                            result.updated += 1
+                    result.assigned_ids[row.target_id] = str(ident)
                 else:
-                    ident = int(sale["id"])
-                    self._check_unchanged(ident, str(sale.get("state")), row.values)
-                result.assigned_ids[row.target_id] = str(ident)
+                    ident = self._ident(row.target_id)
+                    if self.align(ident, row.values):
+                        result.updated += 1
                 if self.config.confirm_orders:
                     self.confirm(ident)
             except TrytonUserError as exc:
@@ -227,25 +237,75 @@ class OrderAdapter(EntityAdapter):
                 result.rejected[row.target_id] = str(exc)
         return result
 
-    def _check_unchanged(self, ident: int, state: str, values: dict[str, Any]) -> None:
-        """Refuse to change a sale past draft whose party or lines differ from ``values``."""
-        if state == "draft":
-            return
-        current = self.payloads([ident])[0]
-        wanted_lines = sorted(
-            (str(self._product_of(line)), Decimal(str(line.get("quantity"))))
-            for line in values.get("lines") or []
+    @classmethod
+    def _line_keys(cls, lines: Sequence[dict[str, Any]]) -> Counter[tuple[str, Decimal, Decimal]]:
+        """Product lines as a multiset of (product id, quantity, unit price)."""
+        return Counter(
+            (
+                str(cls._product_of(line)),
+                _decimal(line.get("quantity")).normalize(),
+                _line_price(line.get("unit_price")).normalize(),
+            )
+            for line in lines
         )
-        current_lines = sorted(
-            (str(line["product_source_id"]), Decimal(line["quantity"])) for line in current["lines"]
-        )
-        if str(values.get("party")) != current["party"] or wanted_lines != current_lines:
+
+    def _differences(self, current: dict[str, Any], values: dict[str, Any]) -> list[str]:
+        """Return the columns of ``values`` the sale ``current`` (a payload) differs in."""
+        differ: list[str] = [
+            column
+            for column in ("party", "sale_date", "currency", "reference", "description")
+            if column in values
+            and not blank(values[column])
+            and not same_value(
+                current.get(column),
+                str(values[column])[:10] if column == "sale_date" else values[column],
+            )
+        ]
+        if "lines" in values and self._line_keys(values["lines"] or []) != self._line_keys(
+            current["lines"]
+        ):
+            differ.append("lines")
+        return differ
+
+    def align(self, ident: int, values: dict[str, Any]) -> bool:
+        """Make draft sale ``ident`` hold ``values``; return whether it was written.
+
+        A sale past draft is never written: one that differs is refused with the reason.
+        """
+        found = self.payloads([ident])
+        if not found:
+            raise RecordError(self.system, str(ident), f"sale {ident} does not exist in Tryton")
+        current = found[0]
+        differ = self._differences(current, values)
+        if not differ:
+            return False
+        state = current.get("state")
+        if state != "draft":
             raise RecordError(
                 self.system,
                 str(ident),
                 f"sale {current.get('number') or ident} is {state} in Tryton and is not "
-                "changed by crmsync (its party or lines differ from the deal)",
+                f"changed by crmsync (its {', '.join(differ)} differ from the deal)",
             )
+        write: dict[str, Any] = {}
+        if "party" in differ:
+            party = int(str(values["party"]))
+            write["party"] = party
+            write["invoice_address"], write["shipment_address"] = self._addresses(party)
+        if "sale_date" in differ:
+            write["sale_date"] = _sale_date(values["sale_date"])
+        if "currency" in differ:
+            write["currency"] = self._currency_id(str(values["currency"]))
+        for column in ("reference", "description"):
+            if column in differ:
+                write[column] = text(values[column])
+        if "lines" in differ:
+            old = self.rpc.read(self.root, [ident], ["lines"])[0].get("lines") or []
+            commands: list[Any] = [["delete", list(old)]] if old else []
+            write["lines"] = [*commands, ["create", self._lines(list(values["lines"] or []))]]
+        # One write: the sale and its lines change together or not at all.
+        self.rpc.model(self.root, "write", [ident], write, write=True)
+        return True
 
     @staticmethod
     def _product_of(line: dict[str, Any]) -> Any:

@@ -32,6 +32,7 @@ class FakeSales:
         self.sales: dict[int, dict[str, Any]] = {}
         self.calls: list[tuple[str, list[Any]]] = []
         self.refuse_confirm: str | None = None
+        self.writes: list[dict[str, Any]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = loads(request.content)
@@ -76,7 +77,17 @@ class FakeSales:
         if (model, name) == ("party.address", "read"):
             return [{"id": 30, "invoice": False, "delivery": True}, {"id": 31, "invoice": True}]
         if (model, name) == ("currency.currency", "search_read"):
-            return [{"id": 2}]
+            return [{"id": 2, "code": "EUR"}]
+        if (model, name) == ("sale.sale", "write"):
+            self.writes.append(args[1])
+            for ident in args[0]:
+                sale = self.sales[ident]
+                for column, value in args[1].items():
+                    if column == "lines":
+                        sale["lines"] = [c for c in value if c[0] == "create"]
+                    else:
+                        sale[column] = value
+            return None
         if (model, name) == ("product.product", "read"):
             return [{"id": p, "template.": {"sale_uom": 1, "default_uom": 1}} for p in args[0]]
         raise AssertionError(f"unexpected call {model}.{name}")
@@ -93,6 +104,8 @@ class FakeSales:
             "reference": sale["reference"],
             "party": sale["party"],
             "state": sale["state"],
+            "sale_date": sale.get("sale_date"),
+            "description": sale.get("description"),
             "currency": 2,
             "lines": [ident * 100 + n for n in range(len(lines))],
         }
@@ -197,3 +210,26 @@ def test_a_credit_limit_warning_rejects_the_record_and_the_rest_go_on() -> None:
     assert result.rejected["deal:D2"] == "line 1 has no product"
     assert fake.sales[1]["state"] == "quotation"  # the draft stays for the retry
     assert result.created == 1
+
+
+def test_pushing_the_same_order_twice_writes_nothing() -> None:
+    fake = FakeSales()
+    connector = _connector(fake)
+    connector.push(MAPPING, [_row("D1", LINE)])
+    again = connector.push(MAPPING, [_row("D1", LINE)])
+    assert (again.created, again.updated, again.rejected) == (0, 0, {})
+    assert fake.writes == []
+
+
+def test_a_draft_sale_gets_its_lines_replaced_in_one_write() -> None:
+    fake = FakeSales()
+    connector = _connector(fake)
+    connector.push(MAPPING, [_row("D1", LINE)])
+    changed = {**LINE, "quantity": "5", "unit_price": "9.99"}
+    result = connector.push(MAPPING, [PushRow("1", _row("D1", changed).values, False)])
+    assert (result.updated, result.rejected) == (1, {})
+    [write] = fake.writes
+    assert write["lines"][0] == ["delete", [100]]
+    assert write["lines"][1][1][0]["quantity"] == 5.0
+    assert write["lines"][1][1][0]["unit_price"] == Decimal("9.99")
+    assert set(write) == {"lines"}  # party, date, currency and reference did not change
