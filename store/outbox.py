@@ -168,18 +168,9 @@ def settle_found_create(
 
     Returns:
         The provisional id settled, or None when ``golden_id`` has no create in doubt in
-        ``target`` linked to it.
+        ``target``.
     """
     provisional = unconfirmed_creates(connection, target, entity)
-    linked = set(
-        connection.execute(
-            select(xrefs.c.source_id).where(
-                xrefs.c.system == target,
-                xrefs.c.entity == entity,
-                xrefs.c.golden_id == golden_id,
-            )
-        ).scalars()
-    )
     rows = connection.execute(
         select(outbox.c.target_id, outbox.c.payload, outbox.c.payload_hash)
         .where(
@@ -191,7 +182,9 @@ def settle_found_create(
         )
         .order_by(outbox.c.id.desc())
     ).all()
-    newest = next((r for r in rows if r[0] in provisional and r[0] in linked), None)
+    # The provisional cross-reference may be gone already: a full pull retires the ids
+    # the target does not hold, and it never held the provisional one.
+    newest = next((r for r in rows if r[0] in provisional), None)
     if newest is None:
         return None
     item = OutboxItem(target, entity, golden_id, newest[0], "create", newest[1], newest[2])

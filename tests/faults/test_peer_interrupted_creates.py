@@ -1,0 +1,114 @@
+"""Issue #6 against the real BottleCRM and Tryton: a run killed with SIGKILL right after
+BottleCRM took a batch of creates, before crmsync's bookkeeping (the kill hook
+``CRMSYNC_PUBLISH_KILL_AT``). BottleCRM chose the new records' ids, so the store knows
+them only by their provisional ids. The next runs must settle those creates by the
+records they made (found by the golden id they carry), create nothing twice in either
+system, and end with nothing left to do. Needs ``CRMSYNC_E2E=1`` (the peers).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from store.golden import load_xrefs
+from store.outbox import unconfirmed_creates
+from sync.context import SyncContext
+from sync.runner import run_entity
+from sync.stages.publish import KILL_AT_ENV
+from tests.e2e.conftest import fresh_bottlecrm, fresh_tryton  # noqa: F401 - fixtures
+from tests.e2e.test_sync_bottlecrm_tryton import _seed_bottlecrm, _seed_tryton
+from tests.faults.test_peer_faults import _golden_ids_held
+from tests.sync.test_publish_kill import run_cli
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        os.environ.get("CRMSYNC_E2E") != "1", reason="needs the real peers: set CRMSYNC_E2E=1"
+    ),
+]
+
+CONFIG = """
+store: {{url: "sqlite:///{store}"}}
+report: {{directory: {folder}/reports, data_docs_dir: {folder}/gx}}
+systems:
+  bottlecrm: {{connector: bottlecrm, base_url: "{crm_url}", token: "{crm_token}"}}
+  tryton:
+    connector: tryton
+    url: "{erp_url}"
+    database: "{erp_database}"
+    login: "{erp_login}"
+    password: "{erp_password}"
+entities:
+  customer:
+    sources: [bottlecrm, tryton]
+    targets: [bottlecrm, tryton]
+    gate: {{max_failure_ratio: 0.5, max_count_drop: 0.9}}
+    survivorship: {{default: [tryton, bottlecrm]}}
+    publish: {{max_change_ratio: 1.0}}
+"""
+
+
+def test_creates_interrupted_in_bottlecrm_are_settled_not_repeated(  # noqa: F811 - fixtures
+    tmp_path: Path,
+    fresh_bottlecrm: Any,  # noqa: F811
+    fresh_tryton: Any,  # noqa: F811
+) -> None:
+    bottlecrm_server, tryton_server = fresh_bottlecrm, fresh_tryton
+    with tryton_server.client() as rpc, bottlecrm_server.client() as crm:
+        _seed_tryton(rpc)
+        _seed_bottlecrm(crm)
+    config = tmp_path / "crmsync.yaml"
+    config.write_text(
+        CONFIG.format(
+            store=tmp_path / "store.db",
+            folder=tmp_path,
+            crm_url=bottlecrm_server.url,
+            crm_token=bottlecrm_server.token,
+            erp_url=tryton_server.url,
+            erp_database=tryton_server.database,
+            erp_login=tryton_server.login,
+            erp_password=tryton_server.password,
+        ),
+        encoding="utf-8",
+    )
+    # BottleCRM is published first: its updates (one call), then its creates (one call).
+    assert run_cli(config, env={KILL_AT_ENV: "pushed:2"}) == -signal.SIGKILL
+    ctx = SyncContext.open(config)
+    try:
+        with ctx.engine.connect() as c:
+            in_doubt = unconfirmed_creates(c, "bottlecrm", "customer")
+            links = load_xrefs(c, "customer")
+        assert in_doubt, "the kill did not land between BottleCRM's creates and bookkeeping"
+        orphaned = {links[("bottlecrm", p)] for p in in_doubt}
+        held = _golden_ids_held(ctx, "bottlecrm")
+        assert all(held[g] == 1 for g in orphaned)  # the creates did reach BottleCRM
+
+        second = run_entity(ctx, "customer")
+        assert second["status"] == "success"
+        with ctx.engine.connect() as c:
+            links = load_xrefs(c, "customer")
+            assert unconfirmed_creates(c, "bottlecrm", "customer") == set()
+            assert unconfirmed_creates(c, "tryton", "customer") == set()
+        after = {s: _golden_ids_held(ctx, s) for s in ("bottlecrm", "tryton")}
+        # Each orphan is linked under its real id; the provisional links are gone.
+        crm_links = {sid: g for (system, sid), g in links.items() if system == "bottlecrm"}
+        assert not set(crm_links) & in_doubt
+        for golden_id in orphaned:
+            assert after["bottlecrm"][golden_id] == 1
+            assert list(crm_links.values()).count(golden_id) == 1
+        # Nothing was created twice, in either system.
+        assert {s: [g for g, n in held_.items() if n > 1] for s, held_ in after.items()} == {
+            "bottlecrm": [],
+            "tryton": [],
+        }
+        final = run_entity(ctx, "customer")
+        assert final["status"] == "success"
+        for counts in final["targets"].values():
+            assert counts["created"] == 0 and counts["updated"] == 0, final["targets"]
+    finally:
+        ctx.close()
