@@ -1278,11 +1278,15 @@ def phone_digits(value: str | None, keep: int = 9) -> str:
     return digits[-keep:] if len(digits) >= 7 else ""
 
 
+# After upper-casing, every ASCII letter or digit is one of these.
+_NOT_ASCII_ALNUM_UPPER = re.compile("[^A-Z0-9]+")
+
+
 def _alnum_upper(value: str | None) -> str:
     if not value:
         return ""
-    folded = unicodedata.normalize("NFKC", value).upper()
-    return "".join(c for c in folded if c.isascii() and c.isalnum())
+    folded = value if value.isascii() else unicodedata.normalize("NFKC", value)
+    return _NOT_ASCII_ALNUM_UPPER.sub("", folded.upper())
 
 
 _COUNTRY_PREFIX = re.compile(r"^[A-Z]{2}(?=\d)")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import importlib.util
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
 
-from dedupe.engine.config import ConfigError, load_config
+from dedupe.engine.config import ConfigError, EngineConfig, load_config
 from dedupe.engine.labels import read_labels
 from dedupe.engine.run import deduplicate
 
@@ -26,11 +27,12 @@ def _need_pyarrow(path: Path) -> None:
         )
 
 
-def read_records(path: Path) -> pd.DataFrame:
+def read_records(path: Path, columns: Collection[str] | None = None) -> pd.DataFrame:
     """Read a CSV or Parquet file with every column as text (missing = ``""``).
 
     Args:
         path: The file; ``.parquet`` / ``.pq`` is read as Parquet, anything else as CSV.
+        columns: Only these columns (those present), or all when ``None``.
 
     Returns:
         The records.
@@ -41,8 +43,32 @@ def read_records(path: Path) -> pd.DataFrame:
     _need_pyarrow(path)
     if path.suffix.lower() in _PARQUET:
         frame = pd.read_parquet(path)
+        if columns is not None:
+            frame = frame[[name for name in frame.columns if name in columns]]
         return frame.astype(str).where(frame.notna(), "")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    wanted = None if columns is None else frozenset(columns)
+    return pd.read_csv(
+        path,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        usecols=None if wanted is None else wanted.__contains__,
+    )
+
+
+def _input_columns(path: Path) -> list[str]:
+    """The column names of a CSV file (its header), or ``[]`` for Parquet."""
+    if path.suffix.lower() in _PARQUET:
+        return []
+    return [str(name) for name in pd.read_csv(path, nrows=0, dtype=str).columns]
+
+
+def _used_columns(config: EngineConfig) -> set[str]:
+    """The columns the engine reads: id, source and compared columns."""
+    used = {config.id_column, *config.compared}
+    if config.source_column:
+        used.add(config.source_column)
+    return used
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
@@ -93,8 +119,17 @@ def run_dedupe_command(
         if labels is not None:
             say(f"{len(labels):,} labelled pairs from {labels_path}")
         say(f"reading {input_path}")
+        header = _input_columns(Path(input_path))
+        if header:
+            # Missing columns are named against the whole header, not only those read.
+            config.check_columns(header)
         # No local reference to the frame: the engine frees it once standardised.
-        result = deduplicate(read_records(Path(input_path)), config, labels=labels, progress=say)
+        result = deduplicate(
+            read_records(Path(input_path), _used_columns(config)),
+            config,
+            labels=labels,
+            progress=say,
+        )
     except ConfigError as error:
         print(f"error: {config_path}: {error}", file=sys.stderr)
         return 2
