@@ -317,6 +317,12 @@ def test_a_deal_of_a_customer_without_golden_record_is_quarantined(
     held = [e for e in _open_quarantine(config) if e.source_id == deal]
     assert [e.column for e in held] == ["customer_source_id"]
     assert "has no golden record yet" in held[0].reason
+    # The run's audit report lists the held deal with its reason.
+    from sync.cli import main
+
+    report = _capture(lambda: main(["--config", str(config), "-q", "report"]))
+    html = Path(report.strip().splitlines()[0]).read_text(encoding="utf-8")
+    assert deal in html and "has no golden record yet" in html
 
     # Once the customer sync has run, the same deal goes through and is released.
     assert _run(config, "customer")["status"] == "success"
