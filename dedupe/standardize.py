@@ -751,6 +751,7 @@ def _join_cjk(value: str) -> str:
 
 
 def _strip_cjk_legal_forms(token: str) -> str:
+    """Drop CJK legal forms ending a word, repeatedly and longest first ("有限公司集团")."""
     changed = True
     while changed:
         changed = False
@@ -758,6 +759,7 @@ def _strip_cjk_legal_forms(token: str) -> str:
             if token.endswith(suffix) and len(token) > len(suffix):
                 token = token[: -len(suffix)]
                 changed = True
+                break
     return token
 
 

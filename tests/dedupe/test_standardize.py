@@ -167,3 +167,60 @@ def test_traditional_chinese_becomes_simplified_on_request() -> None:
     assert std.company_name("華為技術股份有限公司") == "華為技術"
     assert std.text("臺北 ABC", simplify_chinese=True) == "台北 abc"
     assert std.person_names(["張偉"], simplify_chinese=True) == ["张伟"]
+
+
+_BASES = [
+    "Acme",
+    "The Acme",
+    "Acme Intl Mfg",
+    "A B C",
+    "Köhler & Söhne",
+    "O'Brien Bros.",
+    "Société Générale",
+    "Acme (Beijing)",
+    "Acme - Werk Hamburg",
+    "Acme Branch Leeds",
+    "北京市联成电子",
+    "上海 汽车",
+    "華為技術",
+    "株式会社 トヨタ",
+    "ＡＣＭＥ　Ｔｅｃｈ",
+    "Pt Maju",
+    "Co",
+    "",
+]
+_TAILS = [
+    "",
+    " GmbH",
+    " GmbH & Co. KG",
+    " Ltd",
+    " Co., Ltd.",
+    " Comapny Ltd",
+    " S.A. de C.V.",
+    " Gesellschaft mit beschränkter Haftung",
+    " Inc. Incorporated",
+    "股份有限公司",
+    "有限公司集团",
+    " 分公司",
+    " Plant",
+    " & Co",
+]
+
+
+def test_many_names_take_the_word_wise_path_with_the_same_result() -> None:
+    names = [base + tail for base in _BASES for tail in _TAILS] + _NAMES
+    names = names * (std._BULK_MIN // len(names) + 1)
+    assert len(names) >= std._BULK_MIN
+    expected_names = [std.company_name(name, simplify_chinese=True) for name in names]
+    expected_sites = [std.site_suffix(name) for name in names]
+    assert std.company_names(names, simplify_chinese=True) == expected_names
+    assert std.company_names_and_sites(names, simplify_chinese=True) == (
+        expected_names,
+        expected_sites,
+    )
+    cities = ["北京", "", "上海", "Hamburg"] * (len(names) // 4) + [""] * (len(names) % 4)
+    assert std.company_names(names, cities) == [
+        std.company_name(name, city) for name, city in zip(names, cities, strict=True)
+    ]
+    assert "" in expected_names and "acme international manufacturing" in expected_names
+    assert std.company_name("Acme有限公司集团") == "acme"  # chained CJK forms, longest first
