@@ -7,7 +7,7 @@ docs/bottlecrm-tryton.md for setting the two systems' URLs and credentials.
 import os
 from pathlib import Path
 
-from sync.dag_factory import build_sync_dag
+from sync.dag_factory import build_order_dag, build_sync_dag
 
 CONFIG = os.environ.get(
     "CRMSYNC_PEERS_CONFIG",
@@ -20,3 +20,5 @@ customers = build_sync_dag(
 products = build_sync_dag(
     "product", "bottlecrm_tryton_products", config=CONFIG, tags=("bottlecrm", "tryton")
 )
+
+orders = build_order_dag("bottlecrm_tryton_orders", config=CONFIG)

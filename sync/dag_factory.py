@@ -248,3 +248,43 @@ def build_sync_dag(
         mapped >> gated >> matched >> survived >> golden_gated >> published >> summarized
 
     return sync_dag()
+
+
+def build_order_dag(
+    dag_id: str, schedule: str | None = "@hourly", config: str | None = None
+) -> DAG:
+    """Return the DAG of the order flow: won CRM deals become ERP sales orders.
+
+    One task runs :func:`sync.stages.orders.run_orders` (pull won deals, translate customer
+    and products through the golden cross-references, push new sales orders, read the
+    ERP's order status back); see docs/orders.md. Schedule it after the customer and
+    product syncs.
+    """
+
+    @dag(
+        dag_id=dag_id,
+        schedule=schedule,
+        start_date=datetime(2026, 1, 1, tzinfo=UTC),
+        catchup=False,
+        max_active_runs=1,
+        tags=["crmsync", "order"],
+        doc_md="### crmsync: won CRM deals → ERP sales orders\n\nSee docs/orders.md.",
+        default_args={"retries": 2, "retry_delay": timedelta(seconds=20)},
+        params={
+            "crmsync_config": Param(
+                config or "",
+                type="string",
+                description="crmsync configuration file (empty: CRMSYNC_CONFIG or crmsync.yaml)",
+            )
+        },
+    )
+    def order_dag() -> None:
+        @task(task_id="deals_to_sales_orders")
+        def deals_to_sales_orders() -> dict[str, Any]:
+            from sync.stages.orders import run_orders
+
+            return _guarded(None, run_orders)
+
+        deals_to_sales_orders()
+
+    return order_dag()

@@ -18,6 +18,7 @@ EXPECTED = {
     "bottlecrm_tryton_customers",
     "bottlecrm_tryton_products",
 }
+ORDER_DAGS = {"bottlecrm_tryton_orders"}
 
 PROBE = r"""
 import json, sys, importlib.util
@@ -59,7 +60,9 @@ def test_dag_bag_imports_without_errors():
 
     bag = DagBag(dag_folder=str(ROOT / "dags"))
     assert bag.import_errors == {}
-    assert set(bag.dag_ids) == EXPECTED
+    assert set(bag.dag_ids) == EXPECTED | ORDER_DAGS
+    for dag_id in ORDER_DAGS:
+        assert bag.dags[dag_id].task_ids == ["deals_to_sales_orders"]
     for dag_id in EXPECTED:
         dag = bag.dags[dag_id]
         assert dag.tags and "crmsync" in dag.tags

@@ -375,6 +375,7 @@ def test_the_syncs_settle_without_duplicates(
                 changed += counts["updated"]
         changes.append(changed)
     assert changes[-1] == 0, changes
+    _run_dag("bottlecrm_tryton_orders")  # no won deals yet: runs, pushes nothing
     after = (_tryton_parties(rpc), _bottlecrm_accounts(crm), _bottlecrm_products(crm))
     assert {n: p["golden"] for n, p in after[0].items()} == {
         n: p["golden"] for n, p in before[0].items()
