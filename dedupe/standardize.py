@@ -1105,8 +1105,9 @@ def site_suffixes(values: Sequence[str]) -> list[str]:
     return sites
 
 
-# Characters that make company_names fold a name otherwise than fold_texts does.
-_COMPANY_MARKS = re.compile("[(\\[{&+']")
+# Characters that make company_names split a name into other words than fold_texts
+# does ("&" and "+" only add the word "and", which is no site word).
+_COMPANY_MARKS = re.compile("[(\\[{']")
 
 
 def company_names_and_sites(
@@ -1115,7 +1116,7 @@ def company_names_and_sites(
     """:func:`company_names` and :func:`site_suffixes` of many values in one pass.
 
     The site words are found among the words :func:`company_names` looks at anyway; only
-    names it folds otherwise than :func:`fold_texts` (non-ASCII, brackets, "&", "+",
+    names it splits into other words than :func:`fold_texts` (non-ASCII, brackets,
     apostrophes) are folded again for the site test.
 
     Args:
