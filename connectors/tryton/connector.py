@@ -87,9 +87,7 @@ class TrytonConnector:
     def _tracker(self, mapping: MappingSpec) -> ChangeTracker:
         adapter = self.adapter(mapping)
         where = [[column, "=", value] for column, value in mapping.source.where.items()]
-        return ChangeTracker(
-            self.rpc, adapter.root, adapter.sources, [*adapter.domain(), *where]
-        )
+        return ChangeTracker(self.rpc, adapter.root, adapter.sources, [*adapter.domain(), *where])
 
     def _window(self, mapping: MappingSpec, window: PullWindow) -> list[tuple[datetime, int]]:
         """Return the (timestamp, id) of every record in the window, in cursor order."""
