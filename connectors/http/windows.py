@@ -101,6 +101,26 @@ def plan_window(window: PullWindow, lag_seconds: float, now: datetime | None = N
     return TimeWindow(parse_timestamp(window.since), end, window.since_key)
 
 
+class WindowPlans:
+    """The time range each (entity, cursor) reads, planned once for a connector's life.
+
+    ``count()`` and ``pull()`` of one window must read the same range, so the end
+    (``now - lag``) is fixed the first time a window is planned.
+    """
+
+    def __init__(self, lag_seconds: float, now: Callable[[], datetime]) -> None:
+        self._lag_seconds = lag_seconds
+        self._now = now
+        self._plans: dict[tuple[str, PullWindow], TimeWindow] = {}
+
+    def plan(self, entity: str, window: PullWindow) -> TimeWindow:
+        """Return the range ``entity`` reads for ``window`` (planned on the first call)."""
+        key = (entity, window)
+        if key not in self._plans:
+            self._plans[key] = plan_window(window, self._lag_seconds, self._now())
+        return self._plans[key]
+
+
 def after_boundary(
     stamp: datetime,
     key: str,

@@ -33,12 +33,16 @@ from connectors.http import (
     RejectedError,
     TimeWindow,
     cursor_pages,
-    plan_window,
 )
 from connectors.http.auth import BearerToken
 from connectors.http.checkpoint import ResumePoint, read_resume_token, resume_token
 from connectors.http.fields import mapping_columns
-from connectors.http.windows import epoch_millis, format_timestamp, parse_timestamp
+from connectors.http.windows import (
+    WindowPlans,
+    epoch_millis,
+    format_timestamp,
+    parse_timestamp,
+)
 from connectors.hubspot.config import HubSpotConfig
 from connectors.hubspot.limits import RateLimitHeaders
 from mappings.spec import MappingSpec
@@ -94,7 +98,7 @@ class HubSpotConnector:
         self.checkpoint: Checkpoint | None = None
         """Set by the pull stage to make an interrupted pull resume (see checkpoint.py)."""
         self._now = now
-        self._plans: dict[tuple[str, PullWindow], TimeWindow] = {}
+        self._windows = WindowPlans(config.lag_seconds, now)
         self._counts: dict[tuple[str, PullWindow], int] = {}
         self.searches = 0
 
@@ -106,11 +110,7 @@ class HubSpotConnector:
         return response.json() if response.content else None
 
     def _plan(self, mapping: MappingSpec, window: PullWindow) -> TimeWindow:
-        # One end per window for the connector's life: count() and pull() must agree.
-        key = (mapping.entity, window)
-        if key not in self._plans:
-            self._plans[key] = plan_window(window, self.config.lag_seconds, self._now())
-        return self._plans[key]
+        return self._windows.plan(mapping.entity, window)
 
     def _stamp_property(self, mapping: MappingSpec) -> str:
         if not mapping.source.updated_at:

@@ -37,12 +37,11 @@ from connectors.http import (
     RejectedError,
     TimeWindow,
     next_url_pages,
-    plan_window,
 )
 from connectors.http.auth import BearerToken
 from connectors.http.checkpoint import ResumePoint, read_resume_token, resume_token
 from connectors.http.fields import mapping_columns
-from connectors.http.windows import parse_timestamp
+from connectors.http.windows import WindowPlans, parse_timestamp
 from connectors.salesforce import soql
 from connectors.salesforce.bulk import BulkApi
 from connectors.salesforce.config import SalesforceConfig
@@ -132,8 +131,7 @@ class SalesforceConnector:
         )
         self.checkpoint: Checkpoint | None = None
         """Set by the pull stage to make an interrupted pull resume (see checkpoint.py)."""
-        self._now = now
-        self._plans: dict[tuple[str, PullWindow], TimeWindow] = {}
+        self._windows = WindowPlans(config.lag_seconds, now)
         self._counts: dict[tuple[str, PullWindow], int] = {}
 
     # -- plumbing -----------------------------------------------------------------------
@@ -176,11 +174,7 @@ class SalesforceConnector:
         return record
 
     def _plan(self, mapping: MappingSpec, window: PullWindow) -> TimeWindow:
-        # One end per window for the connector's life: count() and pull() must agree.
-        key = (mapping.entity, window)
-        if key not in self._plans:
-            self._plans[key] = plan_window(window, self.config.lag_seconds, self._now())
-        return self._plans[key]
+        return self._windows.plan(mapping.entity, window)
 
     def _window_conditions(self, mapping: MappingSpec, plan: TimeWindow) -> list[str]:
         return soql.conditions(mapping.source.where, mapping.source.updated_at, plan)

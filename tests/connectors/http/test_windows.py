@@ -9,6 +9,7 @@ import pytest
 from connectors.base import PullWindow
 from connectors.http.windows import (
     TimeWindow,
+    WindowPlans,
     after_boundary,
     format_timestamp,
     parse_timestamp,
@@ -44,6 +45,16 @@ def test_plan_window_lags_the_end_and_keeps_the_boundary_key() -> None:
     assert plan.start == datetime(2024, 5, 1, 10, tzinfo=UTC)
     assert plan.end == datetime(2024, 5, 1, 11, 59, 30, tzinfo=UTC)
     assert plan.after_key == "17"
+
+
+def test_window_plans_fix_the_end_once_per_entity_and_cursor() -> None:
+    clock = iter([NOW, NOW.replace(hour=13), NOW.replace(hour=14)])
+    plans = WindowPlans(30, lambda: next(clock))
+    window = PullWindow("2024-05-01T10:00:00Z", "17")
+    first = plans.plan("customer", window)
+    assert plans.plan("customer", window) is first
+    assert first.end == datetime(2024, 5, 1, 11, 59, 30, tzinfo=UTC)
+    assert plans.plan("contact", window).end == datetime(2024, 5, 1, 12, 59, 30, tzinfo=UTC)
 
 
 def test_full_refresh_reads_from_the_beginning() -> None:
