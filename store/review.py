@@ -23,6 +23,7 @@ from store.schema import match_review
 
 __all__ = [
     "DECISIONS",
+    "OPEN",
     "QueuedPair",
     "ReviewItem",
     "decide_review",
@@ -183,7 +184,12 @@ def queue_pairs(
 
 
 def list_reviews(
-    connection: Connection, entity: str | None = None, status: str | None = OPEN
+    connection: Connection,
+    entity: str | None = None,
+    status: str | None = OPEN,
+    *,
+    run_id: str | None = None,
+    limit: int | None = None,
 ) -> list[ReviewItem]:
     """Return queued pairs, most probable first.
 
@@ -191,13 +197,19 @@ def list_reviews(
         connection: The store.
         entity: Only this entity's pairs (all when None).
         status: Only pairs in this status (all when None).
+        run_id: Only pairs the run ``run_id`` last scored (all when None).
+        limit: At most this many pairs (all when None).
     """
     query = select(*_COLUMNS)
     if entity:
         query = query.where(match_review.c.entity == entity)
     if status:
         query = query.where(match_review.c.status == status)
+    if run_id is not None:
+        query = query.where(match_review.c.run_id == run_id)
     query = query.order_by(match_review.c.probability.desc(), match_review.c.id)
+    if limit is not None:
+        query = query.limit(limit)
     return [_item(row) for row in connection.execute(query)]
 
 

@@ -16,9 +16,9 @@ from sqlalchemy import Connection, func, select
 from quality.report.identity import display_name
 from quality.report.model import Capped, ReviewPair, ReviewQueue
 from store.database import chunked
+from store.review import OPEN, list_reviews
 from store.schema import match_review, source_records
 
-OPEN = "open"
 EVIDENCE_FIELDS = 4
 """Fields named in a pair's evidence summary: those weighing most either way."""
 
@@ -33,50 +33,24 @@ def review_of_run(
         match_review.c.run_id == run_id,
     )
     total = int(connection.execute(select(func.count()).where(*where)).scalar_one())
-    rows = connection.execute(
-        select(
-            match_review.c.id,
-            match_review.c.left_key,
-            match_review.c.right_key,
-            match_review.c.probability,
-            match_review.c.match_weight,
-            match_review.c.explanation,
-            match_review.c.left_golden_id,
-            match_review.c.right_golden_id,
-            match_review.c.created_run,
-        )
-        .where(*where)
-        .order_by(match_review.c.probability.desc(), match_review.c.id)
-        .limit(cap)
-    ).all()
-    names = _record_names(
-        connection, entity, [key for row in rows for key in (row[1], row[2])], unmasked
-    )
+    items = list_reviews(connection, entity, OPEN, run_id=run_id, limit=cap)
+    keys = [key for item in items for key in (item.left_key, item.right_key)]
+    names = _record_names(connection, entity, keys, unmasked)
     pairs = tuple(
         ReviewPair(
-            review_id=int(review_id),
-            left=left,
-            right=right,
-            left_name=names.get(left),
-            right_name=names.get(right),
-            probability=float(probability),
-            match_weight=None if weight is None else float(weight),
-            evidence=evidence_summary(explanation or ()),
-            left_golden_id=left_golden,
-            right_golden_id=right_golden,
-            new_in_run=created_run == run_id,
+            review_id=int(item.id),
+            left=item.left_key,
+            right=item.right_key,
+            left_name=names.get(item.left_key),
+            right_name=names.get(item.right_key),
+            probability=float(item.probability),
+            match_weight=None if item.match_weight is None else float(item.match_weight),
+            evidence=evidence_summary(item.explanation or ()),
+            left_golden_id=item.left_golden_id,
+            right_golden_id=item.right_golden_id,
+            new_in_run=item.created_run == run_id,
         )
-        for (
-            review_id,
-            left,
-            right,
-            probability,
-            weight,
-            explanation,
-            left_golden,
-            right_golden,
-            created_run,
-        ) in rows
+        for item in items
     )
     open_total = int(
         connection.execute(

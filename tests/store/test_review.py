@@ -85,3 +85,19 @@ def test_overrides_set_replace_and_clear(store):
         assert clear_override(c, "G1", "name") is False
     with store.connect() as c:
         assert [o.field for o in load_overrides(c, "customer")["G1"]] == ["bill_to.city"]
+
+
+def test_list_reviews_of_one_run_most_probable_first_up_to_a_limit(store):
+    with store.begin() as c:
+        queue_pairs(c, "r1", "customer", [_pair("a", "b", 0.7), _pair("a", "c", 0.6)])
+        queue_pairs(
+            c, "r2", "customer", [_pair("a", "b", 0.7), _pair("x", "y", 0.9), _pair("x", "z", 0.8)]
+        )
+    with store.connect() as c:
+        of_r2 = list_reviews(c, "customer", run_id="r2", limit=2)
+        any_status = list_reviews(c, "customer", None, run_id="r2")
+        of_r1 = list_reviews(c, "customer", None, run_id="r1")
+    assert [(i.left_key, i.right_key) for i in of_r2] == [("x", "y"), ("x", "z")]
+    # r2 no longer found a-c uncertain: superseded, and stamped with r2.
+    assert [(i.right_key, i.status) for i in any_status][-1] == ("c", "superseded")
+    assert of_r1 == []
