@@ -36,6 +36,7 @@ from tests.connectors.contract.harness import (
     Fault,
     FaultyConnector,
 )
+from tests.connectors.contract.harnesses.transport import FaultTransport
 from tests.e2e.peers import bottlecrm, common
 
 GOLDEN = "custom_fields.crmsync_golden_id"
@@ -54,36 +55,6 @@ def _server() -> bottlecrm.BottleCrmServer:
         atexit.register(server.stop)
         _SERVER.append(server)
     return _SERVER[0]
-
-
-class FaultTransport(httpx.BaseTransport):
-    """Replaces the first answers of the real server by a fault, counting failing answers."""
-
-    def __init__(self, fault: Fault, transient: bool) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.fault = fault
-        self.remaining = 1 if transient else 10**6
-        self.failures = 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Fail while the fault lasts (auth faults: the real refusal), else forward."""
-        if self.fault is Fault.UNAUTHORIZED:
-            response = self.inner.handle_request(request)
-            self.failures += response.status_code >= 400
-            return response
-        if self.remaining > 0:
-            self.remaining -= 1
-            self.failures += 1
-            if self.fault is Fault.TIMEOUT:
-                raise httpx.ReadTimeout("injected read timeout", request=request)
-            if self.fault is Fault.RATE_LIMITED:
-                return httpx.Response(429, headers={"Retry-After": "0"}, request=request)
-            return httpx.Response(503, request=request)
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        """Close the real transport."""
-        self.inner.close()
 
 
 class BottleCrmSource(ContractSource):
@@ -177,7 +148,9 @@ class BottleCrmSource(ContractSource):
 
     @contextlib.contextmanager
     def faulty(self, fault: Fault, *, transient: bool) -> Iterator[FaultyConnector]:
-        transport = FaultTransport(fault, transient)
+        transport = FaultTransport(
+            fault, transient, statuses={Fault.RATE_LIMITED: 429}, real={Fault.UNAUTHORIZED}
+        )
         connector = self.connector(transport)
         if fault is Fault.UNAUTHORIZED:
             config = BottleCrmConfig(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,36 +32,11 @@ from tests.connectors.contract.harness import (
     Fault,
     FaultyConnector,
 )
+from tests.connectors.contract.harnesses.transport import FaultTransport
 from tests.e2e.peers import common, tryton
 
 MAPPINGS = Path(__file__).resolve().parents[4] / "mappings"
 STATUSES = {Fault.UNAUTHORIZED: 401, Fault.FORBIDDEN: 403, Fault.RATE_LIMITED: 429}
-
-
-class FaultTransport(httpx.BaseTransport):
-    """Replaces the first answers of the real server by a fault, counting them."""
-
-    def __init__(self, fault: Fault, transient: bool) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.fault = fault
-        self.remaining = 1 if transient else 10**6
-        self.failures = 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Fail while the fault lasts, then forward to the real Tryton."""
-        if self.remaining > 0:
-            self.remaining -= 1
-            self.failures += 1
-            if self.fault is Fault.TIMEOUT:
-                raise httpx.ReadTimeout("injected read timeout", request=request)
-            status = STATUSES.get(self.fault, 503)
-            headers = {"Retry-After": "0"} if status == 429 else {}
-            return httpx.Response(status, headers=headers, request=request)
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        """Close the real transport."""
-        self.inner.close()
 
 
 class TrytonSource(ContractSource):
@@ -177,12 +152,36 @@ class TrytonSource(ContractSource):
 
     @contextlib.contextmanager
     def faulty(self, fault: Fault, *, transient: bool) -> Iterator[FaultyConnector]:
-        transport = FaultTransport(fault, transient)
+        transport = FaultTransport(fault, transient, statuses=STATUSES)
         yield FaultyConnector(self.connector(transport), lambda: transport.failures)
 
     def close(self) -> None:
         """Close the seeding client."""
         self.client.close()
+
+
+@contextlib.contextmanager
+def open_tryton(
+    workdir: Path, make_source: Callable[[tryton.TrytonServer], TrytonSource]
+) -> Iterator[TrytonSource]:
+    """A fresh Tryton peer in ``workdir`` and the source ``make_source`` seeds in it.
+
+    Skips without ``CRMSYNC_E2E=1``; closes the source and stops the peer afterwards.
+    """
+    if os.environ.get("CRMSYNC_E2E") != "1":
+        pytest.skip("needs the real Tryton peer: set CRMSYNC_E2E=1")
+    try:
+        server = tryton.start(workdir / "tryton")
+    except (common.PeerError, OSError) as exc:
+        pytest.fail(f"Tryton peer could not be set up: {exc}", pytrace=False)
+    try:
+        source = make_source(server)
+        try:
+            yield source
+        finally:
+            source.close()
+    finally:
+        server.stop()
 
 
 class TrytonHarness(ContractHarness):
@@ -197,20 +196,8 @@ class TrytonHarness(ContractHarness):
 
     @contextlib.contextmanager
     def open(self, workdir: Path) -> Iterator[ContractSource]:
-        if os.environ.get("CRMSYNC_E2E") != "1":
-            pytest.skip("needs the real Tryton peer: set CRMSYNC_E2E=1")
-        try:
-            server = tryton.start(workdir / "tryton")
-        except (common.PeerError, OSError) as exc:
-            pytest.fail(f"Tryton peer could not be set up: {exc}", pytrace=False)
-        try:
-            source = TrytonSource(server, self.entity)
-            try:
-                yield source
-            finally:
-                source.close()
-        finally:
-            server.stop()
+        with open_tryton(workdir, lambda server: TrytonSource(server, self.entity)) as source:
+            yield source
 
 
 HARNESSES: list[ContractHarness] = [TrytonHarness("customer"), TrytonHarness("product")]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import uuid
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -22,8 +21,8 @@ import pytest
 
 from connectors.base import PushRow
 from tests.connectors.contract.harness import ContractHarness, ContractSource
-from tests.connectors.contract.harnesses.tryton import TrytonSource
-from tests.e2e.peers import common, tryton
+from tests.connectors.contract.harnesses.tryton import TrytonSource, open_tryton
+from tests.e2e.peers import tryton
 
 
 class TrytonOrderSource(TrytonSource):
@@ -130,20 +129,8 @@ class TrytonOrderHarness(ContractHarness):
 
     @contextlib.contextmanager
     def open(self, workdir: Path) -> Iterator[ContractSource]:
-        if os.environ.get("CRMSYNC_E2E") != "1":
-            pytest.skip("needs the real Tryton peer: set CRMSYNC_E2E=1")
-        try:
-            server = tryton.start(workdir / "tryton")
-        except (common.PeerError, OSError) as exc:
-            pytest.fail(f"Tryton peer could not be set up: {exc}", pytrace=False)
-        try:
-            source = TrytonOrderSource(server)
-            try:
-                yield source
-            finally:
-                source.close()
-        finally:
-            server.stop()
+        with open_tryton(workdir, TrytonOrderSource) as source:
+            yield source
 
 
 HARNESSES: list[ContractHarness] = [TrytonOrderHarness()]
