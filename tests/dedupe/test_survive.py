@@ -62,7 +62,10 @@ def test_most_recent_strategy_takes_the_newest_value_whatever_the_source():
         member("erp/1", "erp", phone="111", updated_at="2025-01-01T00:00:00+00:00"),
         member("crm/1", "crm", phone="222", updated_at="2025-05-01T00:00:00+00:00"),
     ]
-    rules = {"default": ["erp", "crm"], "phone": FieldRule("most_recent")}
+    rules: dict[str, FieldRule | list[str]] = {
+        "default": ["erp", "crm"],
+        "phone": FieldRule("most_recent"),
+    }
     values, lineage = survive(members, rules)
     assert values["phone"] == "222"
     assert lineage["phone"] == {"record": "crm/1", "rule": "most recent"}
@@ -75,7 +78,7 @@ def test_most_complete_strategy_prefers_more_parts_then_longer_text():
             "crm/1", "crm", name="ACME Maschinenbau GmbH", bill_to={"city": "Kiel", "street": "A 1"}
         ),
     ]
-    rules = {
+    rules: dict[str, FieldRule | list[str]] = {
         "default": ["erp", "crm"],
         "name": FieldRule("most_complete"),
         "bill_to": FieldRule("most_complete"),
