@@ -18,13 +18,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from connectors.base import PullWindow
 from store.golden import load_active_golden, load_xrefs
 from store.records import QUARANTINED, records_with_status
 from sync.context import SyncContext
 from sync.runner import run_entity
 from sync.stages.gate import held_golden_ids
 from tests.e2e.conftest import bottlecrm_server, tryton_server  # noqa: F401 - fixtures
+from tests.faults.peers import golden_ids_held, write_customer_config
 from tests.faults.proxy import FaultProxy
 
 pytestmark = [
@@ -37,53 +37,11 @@ pytestmark = [
 RATE = float(os.environ.get("CRMSYNC_FAULT_RATE", "0.25"))
 MAX_RUNS = 12
 
-CONFIG = """
-store: {{url: "sqlite:///{store}"}}
-report: {{directory: reports, data_docs_dir: gx}}
-systems:
-  bottlecrm: {{connector: bottlecrm, base_url: "{crm_url}", token: "{crm_token}"}}
-  tryton:
-    connector: tryton
-    url: "{erp_url}"
-    database: "{erp_database}"
-    login: "{erp_login}"
-    password: "{erp_password}"
-entities:
-  customer:
-    sources: [bottlecrm, tryton]
-    targets: [bottlecrm, tryton]
-    gate: {{max_failure_ratio: 0.5, max_count_drop: 0.9}}
-    survivorship: {{default: [tryton, bottlecrm]}}
-    publish: {{batch_size: 5, max_change_ratio: 1.0}}
-"""
-
 
 def _through(url: str, proxy: FaultProxy) -> str:
     """``url`` with its host and port replaced by the proxy's."""
     parts, proxied = urlsplit(url), urlsplit(proxy.url)
     return urlunsplit((parts.scheme, proxied.netloc, parts.path, parts.query, parts.fragment))
-
-
-def _nested(payload: dict[str, Any], dotted: str) -> Any:
-    if dotted in payload:
-        return payload[dotted]
-    value: Any = payload
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def _golden_ids_held(ctx: SyncContext, system: str) -> Counter[str]:
-    """How many records of ``system`` carry each golden id, read directly (no proxy)."""
-    mapping = ctx.mapping(system, "customer")
-    assert mapping.outbound is not None and mapping.outbound.golden_id_column
-    column = mapping.outbound.golden_id_column
-    held: Counter[str] = Counter()
-    for record in ctx.connector(system).pull(mapping, PullWindow(None, full_refresh=True)):
-        golden_id = _nested(record.payload, column)
-        if golden_id:
-            held[str(golden_id)] += 1
-    return held
 
 
 def test_sync_through_faults_loses_and_duplicates_nothing(  # noqa: F811 - fixtures
@@ -94,18 +52,16 @@ def test_sync_through_faults_loses_and_duplicates_nothing(  # noqa: F811 - fixtu
     crm_proxy = FaultProxy(bottlecrm_server.url, rate=RATE, seed=61, retry_after=1).start()
     erp_proxy = FaultProxy(tryton_server.url, rate=RATE, seed=62, retry_after=1).start()
     try:
-        config = tmp_path / "crmsync.yaml"
-        config.write_text(
-            CONFIG.format(
-                store=tmp_path / "store.db",
-                crm_url=_through(bottlecrm_server.url, crm_proxy),
-                crm_token=bottlecrm_server.token,
-                erp_url=_through(tryton_server.url, erp_proxy),
-                erp_database=tryton_server.database,
-                erp_login=tryton_server.login,
-                erp_password=tryton_server.password,
-            ),
-            encoding="utf-8",
+        config = write_customer_config(
+            tmp_path / "crmsync.yaml",
+            store=tmp_path / "store.db",
+            reports="reports",
+            data_docs="gx",
+            bottlecrm=bottlecrm_server,
+            tryton=tryton_server,
+            publish="batch_size: 5, max_change_ratio: 1.0",
+            crm_url=_through(bottlecrm_server.url, crm_proxy),
+            erp_url=_through(tryton_server.url, erp_proxy),
         )
         runs, outcomes = 0, Counter[str]()
         for _ in range(MAX_RUNS):
@@ -132,7 +88,7 @@ def test_sync_through_faults_loses_and_duplicates_nothing(  # noqa: F811 - fixtu
                 quarantined = {
                     (r.system, r.source_id) for r in records_with_status(c, "customer", QUARANTINED)
                 }
-            held = {s: _golden_ids_held(ctx, s) for s in ("bottlecrm", "tryton")}
+            held = {s: golden_ids_held(ctx, s) for s in ("bottlecrm", "tryton")}
         finally:
             ctx.close()
     finally:

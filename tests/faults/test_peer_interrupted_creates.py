@@ -22,7 +22,7 @@ from sync.runner import run_entity
 from sync.stages.publish import KILL_AT_ENV
 from tests.e2e.conftest import fresh_bottlecrm, fresh_tryton  # noqa: F401 - fixtures
 from tests.e2e.test_sync_bottlecrm_tryton import _seed_bottlecrm, _seed_tryton
-from tests.faults.test_peer_faults import _golden_ids_held
+from tests.faults.peers import golden_ids_held, write_customer_config
 from tests.sync.test_publish_kill import run_cli
 
 pytestmark = [
@@ -31,26 +31,6 @@ pytestmark = [
         os.environ.get("CRMSYNC_E2E") != "1", reason="needs the real peers: set CRMSYNC_E2E=1"
     ),
 ]
-
-CONFIG = """
-store: {{url: "sqlite:///{store}"}}
-report: {{directory: {folder}/reports, data_docs_dir: {folder}/gx}}
-systems:
-  bottlecrm: {{connector: bottlecrm, base_url: "{crm_url}", token: "{crm_token}"}}
-  tryton:
-    connector: tryton
-    url: "{erp_url}"
-    database: "{erp_database}"
-    login: "{erp_login}"
-    password: "{erp_password}"
-entities:
-  customer:
-    sources: [bottlecrm, tryton]
-    targets: [bottlecrm, tryton]
-    gate: {{max_failure_ratio: 0.5, max_count_drop: 0.9}}
-    survivorship: {{default: [tryton, bottlecrm]}}
-    publish: {{max_change_ratio: 1.0}}
-"""
 
 
 def test_creates_interrupted_in_bottlecrm_are_settled_not_repeated(  # noqa: F811 - fixtures
@@ -62,19 +42,14 @@ def test_creates_interrupted_in_bottlecrm_are_settled_not_repeated(  # noqa: F81
     with tryton_server.client() as rpc, bottlecrm_server.client() as crm:
         _seed_tryton(rpc)
         _seed_bottlecrm(crm)
-    config = tmp_path / "crmsync.yaml"
-    config.write_text(
-        CONFIG.format(
-            store=tmp_path / "store.db",
-            folder=tmp_path,
-            crm_url=bottlecrm_server.url,
-            crm_token=bottlecrm_server.token,
-            erp_url=tryton_server.url,
-            erp_database=tryton_server.database,
-            erp_login=tryton_server.login,
-            erp_password=tryton_server.password,
-        ),
-        encoding="utf-8",
+    config = write_customer_config(
+        tmp_path / "crmsync.yaml",
+        store=tmp_path / "store.db",
+        reports=f"{tmp_path}/reports",
+        data_docs=f"{tmp_path}/gx",
+        bottlecrm=bottlecrm_server,
+        tryton=tryton_server,
+        publish="max_change_ratio: 1.0",
     )
     # BottleCRM is published first: its updates (one call), then its creates (one call).
     assert run_cli(config, env={KILL_AT_ENV: "pushed:2"}) == -signal.SIGKILL
@@ -85,7 +60,7 @@ def test_creates_interrupted_in_bottlecrm_are_settled_not_repeated(  # noqa: F81
             links = load_xrefs(c, "customer")
         assert in_doubt, "the kill did not land between BottleCRM's creates and bookkeeping"
         orphaned = {links[("bottlecrm", p)] for p in in_doubt}
-        held = _golden_ids_held(ctx, "bottlecrm")
+        held = golden_ids_held(ctx, "bottlecrm")
         assert all(held[g] == 1 for g in orphaned)  # the creates did reach BottleCRM
 
         second = run_entity(ctx, "customer")
@@ -94,7 +69,7 @@ def test_creates_interrupted_in_bottlecrm_are_settled_not_repeated(  # noqa: F81
             links = load_xrefs(c, "customer")
             assert unconfirmed_creates(c, "bottlecrm", "customer") == set()
             assert unconfirmed_creates(c, "tryton", "customer") == set()
-        after = {s: _golden_ids_held(ctx, s) for s in ("bottlecrm", "tryton")}
+        after = {s: golden_ids_held(ctx, s) for s in ("bottlecrm", "tryton")}
         # Each orphan is linked under its real id; the provisional links are gone.
         crm_links = {sid: g for (system, sid), g in links.items() if system == "bottlecrm"}
         assert not set(crm_links) & in_doubt
