@@ -115,15 +115,23 @@ def resolve(
 
 
 def open_dead_letters(
-    connection: Connection, entity: str | None = None, target: str | None = None
+    connection: Connection,
+    entity: str | None = None,
+    target: str | None = None,
+    *,
+    limit: int | None = None,
 ) -> list[DeadLetter]:
-    """Return the unresolved dead letters (optionally of one entity / target)."""
+    """Return the unresolved dead letters (optionally of one entity / target).
+
+    Ordered by target and target id; at most ``limit`` of them (all when None).
+    """
     query = select(dead_letters).where(dead_letters.c.resolved_run.is_(None))
     if entity is not None:
         query = query.where(dead_letters.c.entity == entity)
     if target is not None:
         query = query.where(dead_letters.c.target == target)
-    rows = connection.execute(
-        query.order_by(dead_letters.c.target, dead_letters.c.target_id)
-    ).mappings()
+    query = query.order_by(dead_letters.c.target, dead_letters.c.target_id)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = connection.execute(query).mappings()
     return [DeadLetter(**dict(r)) for r in rows]

@@ -21,6 +21,7 @@ from quality.report.model import (
     DeferredItem,
     PublishSafety,
 )
+from store.dead_letters import open_dead_letters
 from store.schema import dead_letters, publish_approvals, publish_conflicts
 
 PENDING = "pending"
@@ -50,33 +51,18 @@ def _dead_letters(
 ) -> Capped[DeadLetterItem]:
     where = (dead_letters.c.entity == entity, dead_letters.c.resolved_run.is_(None))
     total = int(connection.execute(select(func.count()).where(*where)).scalar_one())
-    rows = connection.execute(
-        select(
-            dead_letters.c.target,
-            dead_letters.c.target_id,
-            dead_letters.c.golden_id,
-            dead_letters.c.operation,
-            dead_letters.c.error,
-            dead_letters.c.attempts,
-            dead_letters.c.first_run,
-            dead_letters.c.last_run,
-        )
-        .where(*where)
-        .order_by(dead_letters.c.target, dead_letters.c.target_id)
-        .limit(cap)
-    )
     items = tuple(
         DeadLetterItem(
-            target,
-            target_id,
-            golden_id,
-            operation,
-            masked_text(error, unmasked=unmasked),
-            int(attempts),
-            first_run,
-            last_run,
+            letter.target,
+            letter.target_id,
+            letter.golden_id,
+            letter.operation,
+            masked_text(letter.error, unmasked=unmasked),
+            int(letter.attempts),
+            letter.first_run,
+            letter.last_run,
         )
-        for target, target_id, golden_id, operation, error, attempts, first_run, last_run in rows
+        for letter in open_dead_letters(connection, entity, limit=cap)
     )
     return Capped(items, total)
 

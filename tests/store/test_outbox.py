@@ -116,6 +116,18 @@ def test_dead_letters_count_attempts_and_resolve(store):
         assert open_dead_letters(c) == []
 
 
+def test_open_dead_letters_up_to_a_limit_by_target_and_id(store):
+    refused = [
+        Rejection(target, "customer", target_id, "G1", "update", "locked")
+        for target, target_id in (("erp", "E-1"), ("crm", "ACC-2"), ("crm", "ACC-1"))
+    ]
+    with store.begin() as c:
+        park(c, "r1", refused)
+    with store.connect() as c:
+        first = open_dead_letters(c, "customer", limit=2)
+    assert [(d.target, d.target_id) for d in first] == [("crm", "ACC-1"), ("crm", "ACC-2")]
+
+
 def test_deferred_updates_are_listed_per_run_and_resolved(store):
     deferred = Deferred("r1", "crm", "customer", "ACC-1", "G1", "2026-01-01", "changed at X")
     with store.begin() as c:
