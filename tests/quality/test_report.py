@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from quality.masking import mask
 from quality.report import RunNotFoundError, build_report, latest_run_id
@@ -68,6 +68,27 @@ def golden(golden_id: str, data: dict, lineage: dict, **extra) -> dict:
     }
     row.update(extra)
     return row
+
+
+def insert_match_events(
+    connection: Connection, events: list[tuple[str, str, list[str], list[str]]]
+) -> None:
+    """Store customer match events of ``RUN``: (event, golden id, other golden ids, members)."""
+    connection.execute(
+        match_events.insert(),
+        [
+            {
+                "run_id": RUN,
+                "entity": "customer",
+                "event": event,
+                "golden_id": golden_id,
+                "other_golden_ids": others,
+                "members": members,
+                "created_at": T0,
+            }
+            for event, golden_id, others, members in events
+        ],
+    )
 
 
 def seed(engine) -> None:
@@ -262,24 +283,13 @@ def seed(engine) -> None:
                 ]
             ],
         )
-        c.execute(
-            match_events.insert(),
+        insert_match_events(
+            c,
             [
-                {
-                    "run_id": RUN,
-                    "entity": "customer",
-                    "event": event,
-                    "golden_id": golden_id,
-                    "other_golden_ids": others,
-                    "members": members,
-                    "created_at": T0,
-                }
-                for event, golden_id, others, members in [
-                    ("create", "GC-1", [], ["erp/customer/E-1", "crm/customer/C-10"]),
-                    ("merge", "GC-2", ["GC-9"], ["crm/customer/C-11", "erp/customer/E-2"]),
-                    ("create", "GC-3", [], ["crm/customer/C-12"]),
-                    ("retire", "GC-9", [], []),
-                ]
+                ("create", "GC-1", [], ["erp/customer/E-1", "crm/customer/C-10"]),
+                ("merge", "GC-2", ["GC-9"], ["crm/customer/C-11", "erp/customer/E-2"]),
+                ("create", "GC-3", [], ["crm/customer/C-12"]),
+                ("retire", "GC-9", [], []),
             ],
         )
         c.execute(

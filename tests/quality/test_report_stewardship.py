@@ -13,13 +13,12 @@ from quality.report.review import evidence_summary
 from quality.report.safety import masked_text
 from store.schema import (
     dead_letters,
-    match_events,
     match_review,
     publish_approvals,
     publish_conflicts,
     source_records,
 )
-from tests.quality.test_report import EARLIER, RUN, T0, seed, table_rows
+from tests.quality.test_report import EARLIER, RUN, T0, insert_match_events, seed, table_rows
 
 EXPLANATION = [
     {"field": "name", "level": "jw>=0.88", "agrees": True, "weight": 3.14},
@@ -72,22 +71,11 @@ def source(source_id: str, canonical: dict) -> dict:
 def stewarded(store):
     seed(store)
     with store.begin() as c:
-        c.execute(
-            match_events.insert(),
+        insert_match_events(
+            c,
             [
-                {
-                    "run_id": RUN,
-                    "entity": "customer",
-                    "event": event,
-                    "golden_id": golden_id,
-                    "other_golden_ids": others,
-                    "members": members,
-                    "created_at": T0,
-                }
-                for event, golden_id, others, members in [
-                    ("move", "GC-5", ["GC-3"], ["crm/customer/C-30"]),
-                    ("detach", "GC-1", [], ["crm/customer/C-31"]),
-                ]
+                ("move", "GC-5", ["GC-3"], ["crm/customer/C-30"]),
+                ("detach", "GC-1", [], ["crm/customer/C-31"]),
             ],
         )
         c.execute(
