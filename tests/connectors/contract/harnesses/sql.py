@@ -297,8 +297,54 @@ class SqliteHarness(SqlHarness):
             holder.close()
 
 
-class PostgresHarness(SqlHarness):
+class _ServerHarness(SqlHarness):
+    """A database server on 127.0.0.1 with users: the faults come from the server itself.
+
+    401 is a wrong login, 403 a user without rights on the table, 429 a user whose one
+    allowed connection another session holds, 5xx a proxy that drops connections, and a
+    timeout a table lock held by another session.
+    """
+
+    port: int
+
+    def wrong_login_url(self) -> str:
+        """A connector URL the server refuses to log in."""
+        raise NotImplementedError
+
+    def holder_url(self, user: str) -> str:
+        """The URL another session uses to take ``user``'s one allowed connection."""
+        raise NotImplementedError
+
+    def lock_statement(self, table: str) -> str:
+        """The statement that locks ``table`` against the connector's reads."""
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def inject(self, source: _SqlSource, fault: Fault) -> Iterator[tuple[SqlConnector, Release]]:
+        if fault is Fault.UNAUTHORIZED:
+            yield source.connector(self.wrong_login_url()), _nothing
+        elif fault is Fault.FORBIDDEN:
+            yield source.connector(self.connector_url(user=_users(source.table)[0])), _nothing
+        elif fault is Fault.RATE_LIMITED:
+            # The user's one allowed connection is taken by another session.
+            limited = _users(source.table)[1]
+            with _held_connection(self.holder_url(limited)) as release:
+                yield source.connector(self.connector_url(user=limited)), release
+        elif fault is Fault.SERVER_ERROR:
+            proxy = _DroppingProxy(self.port)
+            try:
+                yield source.connector(self.connector_url(port=proxy.port)), proxy.heal
+            finally:
+                proxy.close()
+        else:
+            with _held_lock(source, self.lock_statement(source.table)) as release:
+                yield source.connector(), release
+
+
+class PostgresHarness(_ServerHarness):
     """PostgreSQL on 127.0.0.1:5432, through psycopg or through pyodbc + psqlODBC."""
+
+    port = 5432
 
     def __init__(self, id: str, template: str, marks: tuple[Any, ...] = ()) -> None:
         super().__init__(id, marks)
@@ -310,7 +356,7 @@ class PostgresHarness(SqlHarness):
         return create_engine(PG_ADMIN)
 
     def connector_url(self, user: str | None = None, port: int | None = None) -> str:
-        return self.template.format(user=user or "postgres", port=port or 5432)
+        return self.template.format(user=user or "postgres", port=port or self.port)
 
     def create_table(self, admin: Engine, table: str) -> None:
         with admin.begin() as conn:
@@ -330,38 +376,27 @@ class PostgresHarness(SqlHarness):
             for user in _users(table):
                 conn.execute(text(f"DROP ROLE IF EXISTS {user}"))
 
-    @contextlib.contextmanager
-    def inject(self, source: _SqlSource, fault: Fault) -> Iterator[tuple[SqlConnector, Release]]:
-        if fault is Fault.UNAUTHORIZED:
-            yield source.connector(self.connector_url(user="crmsync_no_such_role")), _nothing
-        elif fault is Fault.FORBIDDEN:
-            yield source.connector(self.connector_url(user=_users(source.table)[0])), _nothing
-        elif fault is Fault.RATE_LIMITED:
-            # The role's one allowed connection is taken by another session.
-            limited = _users(source.table)[1]
-            with _held_connection(PG_PSYCOPG.format(user=limited, port=5432)) as release:
-                yield source.connector(self.connector_url(user=limited)), release
-        elif fault is Fault.SERVER_ERROR:
-            proxy = _DroppingProxy(5432)
-            try:
-                yield source.connector(self.connector_url(port=proxy.port)), proxy.heal
-            finally:
-                proxy.close()
-        else:
-            lock = f"LOCK TABLE {source.table} IN ACCESS EXCLUSIVE MODE"
-            with _held_lock(source, lock) as release:
-                yield source.connector(), release
+    def wrong_login_url(self) -> str:
+        return self.connector_url(user="crmsync_no_such_role")
+
+    def holder_url(self, user: str) -> str:
+        return PG_PSYCOPG.format(user=user, port=self.port)
+
+    def lock_statement(self, table: str) -> str:
+        return f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"
 
 
-class MariaDbHarness(SqlHarness):
+class MariaDbHarness(_ServerHarness):
     """MariaDB on 127.0.0.1:3306 through unixODBC and the MariaDB ODBC driver."""
+
+    port = 3306
 
     def admin_engine(self, workdir: Path) -> Engine:
         _need_odbc_driver("MariaDB Unicode", "odbc-mariadb")
-        return create_engine(MARIADB.format(user="root", port=3306))
+        return create_engine(MARIADB.format(user="root", port=self.port))
 
     def connector_url(self, user: str | None = None, port: int | None = None) -> str:
-        return MARIADB.format(user=user or "root", port=port or 3306)
+        return MARIADB.format(user=user or "root", port=port or self.port)
 
     def create_table(self, admin: Engine, table: str) -> None:
         with admin.begin() as conn:
@@ -382,26 +417,15 @@ class MariaDbHarness(SqlHarness):
             for user in _users(table):
                 conn.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))
 
-    @contextlib.contextmanager
-    def inject(self, source: _SqlSource, fault: Fault) -> Iterator[tuple[SqlConnector, Release]]:
-        if fault is Fault.UNAUTHORIZED:
-            url = make_url(self.connector_url()).set(password="wrong-password")
-            yield source.connector(url.render_as_string(hide_password=False)), _nothing
-        elif fault is Fault.FORBIDDEN:
-            yield source.connector(self.connector_url(user=_users(source.table)[0])), _nothing
-        elif fault is Fault.RATE_LIMITED:
-            limited = _users(source.table)[1]
-            with _held_connection(self.connector_url(user=limited)) as release:
-                yield source.connector(self.connector_url(user=limited)), release
-        elif fault is Fault.SERVER_ERROR:
-            proxy = _DroppingProxy(3306)
-            try:
-                yield source.connector(self.connector_url(port=proxy.port)), proxy.heal
-            finally:
-                proxy.close()
-        else:
-            with _held_lock(source, f"LOCK TABLES {source.table} WRITE") as release:
-                yield source.connector(), release
+    def wrong_login_url(self) -> str:
+        url = make_url(self.connector_url()).set(password="wrong-password")
+        return url.render_as_string(hide_password=False)
+
+    def holder_url(self, user: str) -> str:
+        return self.connector_url(user=user)
+
+    def lock_statement(self, table: str) -> str:
+        return f"LOCK TABLES {table} WRITE"
 
 
 @contextlib.contextmanager
