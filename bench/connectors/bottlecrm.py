@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from connectors.base import PullWindow
+from bench.connectors._pull import count_and_pull
 from connectors.bottlecrm import BottleCrmConfig, BottleCrmConnector
 from mappings.loader import PACKAGED_MAPPINGS, load_mapping
 from tests.e2e.peers import bottlecrm
@@ -100,14 +100,7 @@ def through_connector(server: bottlecrm.BottleCrmServer, entity: str, page: int)
     mapping = load_mapping(PACKAGED_MAPPINGS / f"bottlecrm_{entity}.yaml")
     config = BottleCrmConfig(base_url=server.url, token=server.token, page_size=page)
     connector = BottleCrmConnector("bottlecrm", config)
-    try:
-        expected = connector.count(mapping, PullWindow(None))
-        pulled = sum(1 for _ in connector.pull(mapping, PullWindow(None)))
-    finally:
-        connector.close()
-    if pulled != expected:
-        raise RuntimeError(f"{entity}: pulled {pulled}, the server counts {expected}")
-    return pulled
+    return count_and_pull(connector, mapping, f"{entity} records")
 
 
 def _measure(

@@ -75,19 +75,11 @@ def _spec(table: str) -> Any:
 
 
 def _connector_side(url: str, table: str) -> int:
-    from connectors.base import PullWindow
+    from bench.connectors._pull import count_and_pull
     from connectors.sql import SqlConnector, SqlConnectorConfig
 
     connector = SqlConnector("bench_sql", SqlConnectorConfig(url=url))
-    spec = _spec(table)
-    try:
-        expected = connector.count(spec, PullWindow(None))
-        pulled = sum(1 for _ in connector.pull(spec, PullWindow(None)))
-    finally:
-        connector.close()
-    if pulled != expected:
-        raise RuntimeError(f"pulled {pulled}, counted {expected}")
-    return pulled
+    return count_and_pull(connector, _spec(table), "rows")
 
 
 def _plain(value: Any) -> Any:

@@ -35,7 +35,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from connectors.base import PullWindow
+from bench.connectors._pull import count_and_pull
 from connectors.tryton import TrytonConfig, TrytonConnector
 from mappings.loader import PACKAGED_MAPPINGS, load_mapping
 from tests.e2e.peers import common, tryton
@@ -162,14 +162,8 @@ def time_connector(server: tryton.TrytonServer, entity: str, page_size: int) -> 
     )
     connector = TrytonConnector("tryton", config)
     started = time.perf_counter()
-    try:
-        expected = connector.count(mapping, PullWindow(None))
-        pulled = sum(1 for _ in connector.pull(mapping, PullWindow(None)))
-    finally:
-        connector.close()
+    pulled = count_and_pull(connector, mapping, f"{entity} records")
     seconds = time.perf_counter() - started
-    if pulled != expected:
-        raise RuntimeError(f"connector pulled {pulled} {entity} records, counted {expected}")
     return {"records": pulled, "seconds": seconds, "requests": connector.rpc.http.requests_sent}
 
 
