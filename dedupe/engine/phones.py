@@ -62,9 +62,20 @@ def _home_region(calling_code: str) -> _Region | None:
     return _region(region) if region != "ZZ" else None
 
 
+# Digit strings of one to three characters that _calling_code would take as a calling
+# code (by integer value, so "01" counts as 1, as int() reads it).
+_CALLING_CODES = frozenset(
+    written
+    for size in (1, 2, 3)
+    for number in range(10**size)
+    if number in phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+    for written in (f"{number:0{size}d}",)
+)
+
+
 def _calling_code(digits: str) -> str | None:
     for size in (1, 2, 3):
-        if int(digits[:size]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        if digits[:size] in _CALLING_CODES:
             return digits[:size]
     return None
 
@@ -86,19 +97,8 @@ def _international(digits: str) -> str | None:
     return "+" + digits
 
 
-def _fast(value: str, rules: _Region | None) -> str | None:
-    """E.164 by string operations, or ``None`` when the shape needs the full parser."""
-    written = value.strip()
-    international = written.startswith("+")
-    if international and "(0)" in written:
-        written = written.replace("(0)", "")
-    digits = written.translate(_LAYOUT).removeprefix("+")
-    if not (digits.isascii() and digits.isdigit()):
-        return None
-    if international:
-        return _international(digits)
-    if rules is None:
-        return None
+def _national(digits: str, rules: _Region) -> str | None:
+    """E.164 of digits written without "+", by the record's region, or ``None``."""
     if rules.international_prefix is not None:
         prefix = rules.international_prefix.match(digits)
         if prefix and prefix.end() and digits[prefix.end() : prefix.end() + 1] not in ("", "0"):
@@ -114,6 +114,119 @@ def _fast(value: str, rules: _Region | None) -> str | None:
     if not _NATIONAL_MIN <= len(national) <= _NATIONAL_MAX:
         return None
     return "+" + rules.calling_code + national
+
+
+def _fast(value: str, rules: _Region | None) -> str | None:
+    """E.164 by string operations, or ``None`` when the shape needs the full parser."""
+    written = value.strip()
+    international = written.startswith("+")
+    if international and "(0)" in written:
+        written = written.replace("(0)", "")
+    digits = written.translate(_LAYOUT).removeprefix("+")
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    if international:
+        return _international(digits)
+    return None if rules is None else _national(digits, rules)
+
+
+def _without_layout(values: list[str]) -> list[str]:
+    """Each value without layout characters, in one ``translate`` over all of them."""
+    joined = "\n".join(values)
+    if joined.count("\n") != len(values) - 1:
+        return [value.translate(_LAYOUT) for value in values]
+    return joined.translate(_LAYOUT).split("\n")
+
+
+def _internationals(numbers: list[str]) -> list[str | None]:
+    """:func:`_international` of many digit strings, the same steps inline (no call each)."""
+    codes = _CALLING_CODES
+    out: list[str | None] = []
+    for digits in numbers:
+        code = (
+            digits[:1]
+            if digits[:1] in codes
+            else digits[:2]
+            if digits[:2] in codes
+            else digits[:3]
+            if digits[:3] in codes
+            else None
+        )
+        home = _home_region(code) if code is not None else None
+        if home is None:
+            out.append(None)
+            continue
+        national = digits[len(code) :]  # type: ignore[arg-type]  # code is set with home
+        if (
+            home.national_prefix is not None and home.national_prefix.match(national)
+        ) or not _NATIONAL_MIN <= len(national) <= _NATIONAL_MAX:
+            out.append(None)
+        else:
+            out.append("+" + digits)
+    return out
+
+
+def _nationals(numbers: list[str], rules: _Region) -> list[str | None]:
+    """:func:`_national` of many digit strings of one region, the same steps inline."""
+    out: list[str | None] = []
+    abroad: list[int] = []
+    international, trunk, code = (
+        rules.international_prefix,
+        rules.national_prefix,
+        rules.calling_code,
+    )
+    for digits in numbers:
+        if international is not None:
+            prefix = international.match(digits)
+            if prefix and (end := prefix.end()) and digits[end : end + 1] not in ("", "0"):
+                abroad.append(len(out))
+                out.append(digits[end:])
+                continue
+        national = digits
+        prefix = trunk.match(digits) if trunk else None
+        if prefix and prefix.end():
+            if any(prefix.groups()):
+                out.append(None)
+                continue
+            national = digits[prefix.end() :]
+        elif digits.startswith(code):
+            out.append(None)
+            continue
+        if _NATIONAL_MIN <= len(national) <= _NATIONAL_MAX:
+            out.append("+" + code + national)
+        else:
+            out.append(None)
+    if abroad:
+        converted = _internationals([out[at] or "" for at in abroad])
+        for at, number in zip(abroad, converted, strict=True):
+            out[at] = number
+    return out
+
+
+def _fast_numbers(written: list[str], regions: Sequence[str]) -> list[str | None]:
+    """:func:`_fast` of many numbers: the string work over all at once, then by region."""
+    stripped = [value.strip() for value in written]
+    cleaned = [value.replace("(0)", "") if value[:1] == "+" else value for value in stripped]
+    digits = [value.removeprefix("+") for value in _without_layout(cleaned)]
+    numbers: list[str | None] = [None] * len(written)
+    international: list[int] = []
+    by_region: dict[str, list[int]] = {}
+    for at, (value, number, region) in enumerate(zip(stripped, digits, regions, strict=True)):
+        if not (number.isdigit() and number.isascii()):
+            continue
+        if value[:1] == "+":
+            international.append(at)
+        else:
+            by_region.setdefault(region, []).append(at)
+    groups = [(international, _internationals([digits[at] for at in international]))]
+    for region, positions in by_region.items():
+        rules = _region(region)
+        if rules is not None:
+            groups.append((positions, _nationals([digits[at] for at in positions], rules)))
+    for positions, converted in groups:
+        for at, converted_number in zip(positions, converted, strict=True):
+            numbers[at] = converted_number
+    return numbers
 
 
 def _parsed(value: str, region: str) -> str:
@@ -149,15 +262,16 @@ def e164_numbers(values: Sequence[str], regions: Sequence[str]) -> list[str]:
     Returns:
         The E.164 numbers, in order.
     """
-    rules = {region: _region(region) for region in set(regions)}
+    written = [
+        value if value.isascii() else unicodedata.normalize("NFKC", value) for value in values
+    ]
     out = []
-    for value, region in zip(values, regions, strict=True):
+    for value, region, number in zip(
+        written, regions, _fast_numbers(written, regions), strict=True
+    ):
         if not value:
             out.append("")
             continue
-        if not value.isascii():
-            value = unicodedata.normalize("NFKC", value)
-        number = _fast(value, rules[region])
         if number is None:
             number = _parsed(value, region)
         out.append(number if len(number.removeprefix("+")) >= _MIN_DIGITS else "")

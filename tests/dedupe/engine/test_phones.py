@@ -5,7 +5,7 @@ from __future__ import annotations
 import phonenumbers
 import pytest
 
-from dedupe.engine.phones import _parsed, e164, e164_numbers, region_code
+from dedupe.engine.phones import _fast, _parsed, _region, e164, e164_numbers, region_code
 
 _WRITTEN = [
     ("+49 30 1234567", "DE"),
@@ -45,6 +45,23 @@ def test_column_of_numbers_with_their_regions() -> None:
         "",
         "",
         "+14046166543",
+    ]
+
+
+def test_a_column_gives_what_each_number_gives_alone() -> None:
+    """The batched fast path (one translate, by region) equals the per-number one."""
+    written = [value for value, _ in _WRITTEN] + ["+0 123 4567", "01 2345678", " +44 020 7946 0958"]
+    written += ["line\nbreak 1234567", "+1 404 616 6543", "12345678901234567", ""]
+    regions = [region for _, region in _WRITTEN] + ["DE", "US", "GB", "DE", "", "FR", "NL"]
+    alone = [
+        "" if not value else _fast(value, _region(region)) or _parsed(value, region)
+        for value, region in zip(written, regions, strict=True)
+    ]
+    for value, region, number in zip(written, regions, alone, strict=True):
+        expected = number if len(number.removeprefix("+")) >= 7 else ""
+        assert e164_numbers([value], [region]) == [expected]
+    assert e164_numbers(written, regions) == [
+        number if len(number.removeprefix("+")) >= 7 else "" for number in alone
     ]
 
 
