@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sync.sandbox import seed_sandboxes
@@ -72,3 +73,16 @@ def execute(folder: Path, system: str, sql: str, params: tuple = ()) -> None:
     """Change a sandbox database, as a user of that system would."""
     with sqlite3.connect(folder / "sandbox" / f"{system}.db") as db:
         db.execute(sql, params)
+
+
+def turn_into_another_company(folder: Path, account_id: str) -> None:
+    """Make the CRM account ``account_id`` another company altogether (name and contacts),
+    changed now."""
+    execute(
+        folder,
+        "crm",
+        "UPDATE accounts SET account_name = 'Zyqvex Orbital Kettles Ltd', tax_number = NULL, "
+        "email = 'hello@zyqvex-kettles.example', phone = '+44 20 7123 9876', website = NULL, "
+        "modified_at = ? WHERE account_id = ?",
+        (datetime.now(UTC).isoformat(timespec="seconds"), account_id),
+    )

@@ -19,7 +19,7 @@ from store.schema import golden_records, match_events, source_records
 from sync.context import SyncContext
 from sync.runner import run_entity
 
-from .sandbox_setup import execute, query, write_sandbox_config
+from .sandbox_setup import execute, query, turn_into_another_company, write_sandbox_config
 
 CRM = "sandbox_crm"
 ERP = "sandbox_erp"
@@ -115,14 +115,7 @@ def two_runs(tmp_path_factory):
     twin_of = crm_members(plan["join"])[0]
 
     # Change: a record becomes another company altogether (split from its golden record).
-    execute(
-        folder,
-        "crm",
-        "UPDATE accounts SET account_name = 'Zyqvex Orbital Kettles Ltd', tax_number = NULL, "
-        "email = 'hello@zyqvex-kettles.example', phone = '+44 20 7123 9876', website = NULL, "
-        "modified_at = ? WHERE account_id = ?",
-        (_now(), split_id),
-    )
+    turn_into_another_company(folder, split_id)
     execute(
         folder,
         "crm",

@@ -29,7 +29,7 @@ from sync.stages.summary import close_run, open_run
 from sync.stages.survive import survive_entity
 from sync.stages.transform import map_source
 
-from .sandbox_setup import execute, query, write_sandbox_config
+from .sandbox_setup import execute, query, turn_into_another_company, write_sandbox_config
 
 TARGETS = ("sandbox_crm", "sandbox_erp")
 
@@ -388,17 +388,6 @@ def _lone_crm_member(folder: Path, ctx: SyncContext) -> tuple[str, str]:
     )
 
 
-def _turn_into_another_company(folder: Path, account: str) -> None:
-    execute(
-        folder,
-        "crm",
-        "UPDATE accounts SET account_name = 'Zyqvex Orbital Kettles Ltd', tax_number = NULL, "
-        "email = 'hello@zyqvex-kettles.example', phone = '+44 20 7123 9876', website = NULL, "
-        "modified_at = ? WHERE account_id = ?",
-        (now(), account),
-    )
-
-
 def test_a_departed_record_is_never_taken_over_by_the_create_of_the_record_it_left(sandbox):
     """Issue #3: a record that split off its golden record still carries that golden id;
     the golden record's create in the same target must not find it and overwrite it."""
@@ -406,7 +395,7 @@ def test_a_departed_record_is_never_taken_over_by_the_create_of_the_record_it_le
     assert run_entity(ctx, "customer")["status"] == "success"
     golden_id, account = _lone_crm_member(folder, ctx)
     assert golden_of(folder, account) == golden_id
-    _turn_into_another_company(folder, account)
+    turn_into_another_company(folder, account)
     run_id = stages_before_publish(ctx)
     with ctx.engine.connect() as c:
         new_id = load_xrefs(c, "customer")[("sandbox_crm", account)]
