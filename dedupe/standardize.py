@@ -28,6 +28,7 @@ __all__ = [
     "company_names_and_sites",
     "email",
     "email_domain",
+    "emails",
     "fold_texts",
     "is_cjk",
     "person_name",
@@ -43,6 +44,7 @@ __all__ = [
     "spec",
     "spec_numbers",
     "tax_id",
+    "tax_ids",
     "text",
     "to_simplified_chinese",
     "website_domain",
@@ -1226,6 +1228,29 @@ def email(value: str | None) -> str:
     return address
 
 
+def emails(values: Sequence[str]) -> list[str]:
+    """:func:`email` of many values, each step once over the list (no call per value).
+
+    Args:
+        values: Addresses as written (``""`` for missing).
+
+    Returns:
+        The addresses, ``""`` where missing or without a single "@".
+    """
+    addresses = [
+        (value if value.isascii() else unicodedata.normalize("NFKC", value))
+        .strip()
+        .casefold()
+        .removeprefix("mailto:")
+        .strip("<> ")
+        for value in values
+    ]
+    return [
+        address if address.count("@") == 1 and address[:1] != "@" and address[-1:] != "@" else ""
+        for address in addresses
+    ]
+
+
 def email_domain(value: str | None) -> str:
     """Return the organisation domain of an e-mail address.
 
@@ -1308,6 +1333,31 @@ def tax_id(value: str | None) -> str:
         E.g. "123456789", ``""`` when missing.
     """
     return _COUNTRY_PREFIX.sub("", _alnum_upper(value))
+
+
+_NOT_ASCII_ALNUM_UPPER_LINES = re.compile("[^A-Z0-9\n]+")
+_COUNTRY_PREFIXES = re.compile(r"^[A-Z]{2}(?=\d)", re.MULTILINE)
+
+
+def tax_ids(values: Sequence[str]) -> list[str]:
+    """:func:`tax_id` of many values, with two regular expressions over all of them joined.
+
+    Args:
+        values: Ids as written (``""`` for missing).
+
+    Returns:
+        The ids without country prefix, in order.
+    """
+    if not values:
+        return []
+    folded = [
+        value if value.isascii() else unicodedata.normalize("NFKC", value) for value in values
+    ]
+    joined = "\n".join(folded).upper()
+    if joined.count("\n") != len(values) - 1:
+        return [tax_id(value) for value in values]
+    alnum = _NOT_ASCII_ALNUM_UPPER_LINES.sub("", joined)
+    return _COUNTRY_PREFIXES.sub("", alnum).split("\n")
 
 
 def postcode(value: str | None) -> str:

@@ -183,6 +183,16 @@ class _PerValue:
         return [self.function(value) if value else "" for value in values]
 
 
+def _emails(values: Values, simplify_chinese: bool) -> Values:
+    del simplify_chinese
+    return std.emails(values)
+
+
+def _tax_ids(values: Values, simplify_chinese: bool) -> Values:
+    del simplify_chinese
+    return std.tax_ids(values)
+
+
 def _product(value: str) -> str:
     return std.product_name.__wrapped__(value)
 
@@ -216,8 +226,8 @@ _VARIANTS: dict[str, dict[str, Standardiser]] = {
     "postcode": {"": _PerValue(std.postcode)},
     "region": {"": _texts},
     "country": {"": _country},
-    "email": {"": _PerValue(std.email)},
-    "tax_id": {"": _PerValue(std.tax_id)},
+    "email": {"": _emails},
+    "tax_id": {"": _tax_ids},
     "website": {"": _PerValue(std.website_domain)},
     "product_code": {"": _PerValue(std.product_code)},
     "product_name": {"": _PerValue(_product)},

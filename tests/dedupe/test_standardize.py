@@ -224,3 +224,16 @@ def test_many_names_take_the_word_wise_path_with_the_same_result() -> None:
     ]
     assert "" in expected_names and "acme international manufacturing" in expected_names
     assert std.company_name("Acme有限公司集团") == "acme"  # chained CJK forms, longest first
+
+
+def test_emails_of_a_list_equal_email_of_each() -> None:
+    written = [" Mailto:<Anna.Berg@Example.DE> ", "", "no-at.example.com", "a@b@c.de", "@x.de"]
+    written += ["x@", "ｂｏｂ@ｍａｉｌ.ｄｅ", "line\nbreak@x.de", "Zoë@müller.de"]
+    assert std.emails(written) == [std.email(value) for value in written]
+
+
+def test_tax_ids_of_a_list_equal_tax_id_of_each() -> None:
+    written = ["de 123.456.789", "", "DE123456789", "123 456 789", "gb-12 34", "ＤＥ１２３", "x"]
+    written += ["Straße 1", "fr\n12 345", "AB", "ab1", "ÄB12"]
+    assert std.tax_ids(written) == [std.tax_id(value) for value in written]
+    assert std.tax_ids([]) == []
