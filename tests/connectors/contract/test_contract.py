@@ -10,6 +10,7 @@ retry policy is exhausted.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from tests.connectors.contract.harness import (
     ContractHarness,
     ContractSource,
     Fault,
+    FaultyConnector,
 )
 from tests.connectors.contract.harnesses import all_harnesses
 
@@ -178,18 +180,24 @@ def _skip_unsupported(harness: ContractHarness, fault: Fault) -> None:
         pytest.skip(f"{harness.id} cannot produce {fault.value}: {reason}")
 
 
+@contextlib.contextmanager
+def _faulty(source: ContractSource, fault: Fault, *, transient: bool) -> Iterator[FaultyConnector]:
+    """``source``'s connector failing with ``fault``, closed on the way out."""
+    with source.faulty(fault, transient=transient) as faulty:
+        try:
+            yield faulty
+        finally:
+            faulty.connector.close()
+
+
 @pytest.mark.parametrize("fault", FATAL_FAULTS, ids=lambda f: f.value)
 def test_auth_faults_are_fatal_at_once(
     harness: ContractHarness, source: ContractSource, fault: Fault
 ) -> None:
     _skip_unsupported(harness, fault)
-    with source.faulty(fault, transient=False) as faulty:
-        try:
-            with pytest.raises(FatalError):
-                list(faulty.connector.pull(source.mapping, PullWindow(None)))
-        finally:
-            faulty.connector.close()
-        assert 1 <= faulty.failures() <= 2, "an auth failure is not retried (one refresh at most)"
+    with _faulty(source, fault, transient=False) as faulty, pytest.raises(FatalError):
+        list(faulty.connector.pull(source.mapping, PullWindow(None)))
+    assert 1 <= faulty.failures() <= 2, "an auth failure is not retried (one refresh at most)"
 
 
 @pytest.mark.parametrize("fault", RETRIABLE_FAULTS, ids=lambda f: f.value)
@@ -198,12 +206,9 @@ def test_transient_faults_are_retried(
 ) -> None:
     _skip_unsupported(harness, fault)
     expected = [r.source_id for r in _pull(source)]
-    with source.faulty(fault, transient=True) as faulty:
-        try:
-            pulled = [r.source_id for r in faulty.connector.pull(source.mapping, PullWindow(None))]
-        finally:
-            faulty.connector.close()
-        assert faulty.failures() >= 1, "the fault was injected"
+    with _faulty(source, fault, transient=True) as faulty:
+        pulled = [r.source_id for r in faulty.connector.pull(source.mapping, PullWindow(None))]
+    assert faulty.failures() >= 1, "the fault was injected"
     assert pulled == expected
 
 
@@ -212,10 +217,6 @@ def test_lasting_faults_raise_retriable_after_the_policy(
     harness: ContractHarness, source: ContractSource, fault: Fault
 ) -> None:
     _skip_unsupported(harness, fault)
-    with source.faulty(fault, transient=False) as faulty:
-        try:
-            with pytest.raises(RetriableError):
-                list(faulty.connector.pull(source.mapping, PullWindow(None)))
-        finally:
-            faulty.connector.close()
-        assert faulty.failures() > 1, "retried before giving up"
+    with _faulty(source, fault, transient=False) as faulty, pytest.raises(RetriableError):
+        list(faulty.connector.pull(source.mapping, PullWindow(None)))
+    assert faulty.failures() > 1, "retried before giving up"
