@@ -364,7 +364,14 @@ def _phones(series: pd.Series, regions: pd.Series | None, parallel: bool) -> Fea
         region_of = [region_code(country) for country in countries]
     width = max(len(region_of), 1)
     codes, uniques = pd.factorize(phone_codes * width + region_codes)
-    pairs = [(phones[key // width], region_of[key % width]) for key in uniques.tolist()]
+    keys = np.asarray(uniques, dtype=np.int64)
+    pairs = list(
+        zip(
+            np.asarray(phones, dtype=object)[keys // width].tolist(),
+            np.asarray(region_of, dtype=object)[keys % width].tolist(),
+            strict=True,
+        )
+    )
     return Feature(*_encode(codes.astype(np.int64), _apply(_e164_pairs, pairs, parallel)))
 
 
