@@ -48,6 +48,7 @@ __all__ = [
     "text",
     "to_simplified_chinese",
     "website_domain",
+    "website_domains",
 ]
 
 # Legal forms as token sequences (after casefolding, transliteration and punctuation
@@ -1284,6 +1285,35 @@ def website_domain(value: str | None) -> str:
     host = host.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0]
     host = host.removeprefix("www.")
     return "" if host in _PUBLIC_MAIL_DOMAINS or "." not in host else host
+
+
+_URL_SCHEMES = re.compile(r"^[a-z][a-z0-9+.-]*://", re.MULTILINE)
+
+
+def website_domains(values: Sequence[str]) -> list[str]:
+    """:func:`website_domain` of many values, the scheme removed over all of them joined.
+
+    Args:
+        values: URLs or bare domains (``""`` for missing).
+
+    Returns:
+        The hosts, ``""`` where missing, a public mail provider or without a dot.
+    """
+    if not values:
+        return []
+    written = [
+        (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip().casefold()
+        for value in values
+    ]
+    joined = "\n".join(written)
+    if joined.count("\n") != len(values) - 1:
+        return [website_domain(value) for value in values]
+    hosts = [
+        host.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].removeprefix("www.")
+        for host in _URL_SCHEMES.sub("", joined).split("\n")
+    ]
+    public = _PUBLIC_MAIL_DOMAINS
+    return ["" if host in public or "." not in host else host for host in hosts]
 
 
 def phone_digits(value: str | None, keep: int = 9) -> str:

@@ -193,6 +193,11 @@ def _tax_ids(values: Values, simplify_chinese: bool) -> Values:
     return std.tax_ids(values)
 
 
+def _websites(values: Values, simplify_chinese: bool) -> Values:
+    del simplify_chinese
+    return std.website_domains(values)
+
+
 def _product(value: str) -> str:
     return std.product_name.__wrapped__(value)
 
@@ -228,7 +233,7 @@ _VARIANTS: dict[str, dict[str, Standardiser]] = {
     "country": {"": _country},
     "email": {"": _emails},
     "tax_id": {"": _tax_ids},
-    "website": {"": _PerValue(std.website_domain)},
+    "website": {"": _websites},
     "product_code": {"": _PerValue(std.product_code)},
     "product_name": {"": _PerValue(_product)},
     "text": {"": _texts},

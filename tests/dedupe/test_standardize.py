@@ -237,3 +237,21 @@ def test_tax_ids_of_a_list_equal_tax_id_of_each() -> None:
     written += ["Straße 1", "fr\n12 345", "AB", "ab1", "ÄB12"]
     assert std.tax_ids(written) == [std.tax_id(value) for value in written]
     assert std.tax_ids([]) == []
+
+
+def test_website_domains_of_a_list_equal_website_domain_of_each() -> None:
+    written = [
+        "https://www.Example.com/about?x=1",
+        "",
+        "example",
+        "www.gmail.com",
+        "HTTP://a.b:8080",
+    ]
+    written += [
+        "ｗｗｗ.ｍüller.de",
+        "ftp+x://files.example.org/x",
+        "x\nhttp://y.de",
+        " sub.example.co.uk ",
+    ]
+    assert std.website_domains(written) == [std.website_domain(value) for value in written]
+    assert std.website_domains([]) == []
