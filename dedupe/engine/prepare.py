@@ -53,6 +53,12 @@ _STREET_WORDS = {
     "laan": "ln",
 }
 _STREET_SUFFIX = re.compile(r"(strasse|straße|straat)\b")
+# A whole word of _STREET_WORDS in lines of words joined by spaces and newlines.
+_STREET_WORD = re.compile(
+    "(?<![^ \n])(?:"
+    + "|".join(map(re.escape, sorted(_STREET_WORDS, key=len, reverse=True)))
+    + ")(?![^ \n])"
+)
 
 
 @dataclass
@@ -154,10 +160,15 @@ def _street(values: Values, simplify_chinese: bool) -> Values:
     if not folded:
         return []
     joined = _STREET_SUFFIX.sub(" str", "\n".join(folded))
-    return [
-        " ".join([_STREET_WORDS.get(token, token) for token in line.split()])
-        for line in joined.split("\n")
-    ]
+    joined = _STREET_WORD.sub(lambda word: _STREET_WORDS[word.group()], joined)
+    return _single_spaced(joined).split("\n")
+
+
+def _single_spaced(joined: str) -> str:
+    """Lines joined by newlines with one space between words and none at the line ends."""
+    while "  " in joined:
+        joined = joined.replace("  ", " ")
+    return joined.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
 
 
 def _house(values: Values, simplify_chinese: bool) -> Values:
