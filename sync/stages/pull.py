@@ -142,6 +142,10 @@ def pull_source(
             f"{len(pulled.records)} arrived",
         )
     stats = connector.stats(mapping)
+    # A full pull's window still ends `lag` seconds before now, so records created since
+    # (e.g. by our own publish a moment ago) are not in it: the keys the source holds now
+    # decide what is gone, never the window alone.
+    present = set(pulled.records) | set(connector.keys(mapping)) if mode != INCREMENTAL else set()
     with ctx.engine.begin() as connection:
         land_batch(connection, run_id, system, entity, list(pulled.records.values()), pulled.newest)
         log_pull(
@@ -157,7 +161,7 @@ def pull_source(
             ),
         )
         retired = (
-            retire_missing(connection, run_id, entity, system, pulled.records)
+            retire_missing(connection, run_id, entity, system, present)
             if mode != INCREMENTAL
             else []
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -157,6 +158,9 @@ def test_a_record_deleted_in_the_source_retires_from_its_golden_record(tmp_path:
     ctx = SyncContext.open(config)
     try:
         assert run_entity(ctx, "customer")["status"] == "success"
+        # A second run pulls back the records publish created, so every member picked
+        # below is a pulled source record (not only a cross-reference).
+        assert run_entity(ctx, "customer")["status"] == "success"
         with ctx.engine.connect() as c:
             groups = members_by_golden(c, "customer")
         parents = {r[0] for r in query(tmp_path, "crm", "SELECT parent_account_id FROM accounts")}
@@ -214,3 +218,39 @@ def test_cli_full_refresh_flag(shop: SyncContext, capsys: pytest.CaptureFixture[
         modes = list(c.execute(select(pull_log.c.mode).order_by(pull_log.c.finished_at)).scalars())
     assert modes == [FULL_SCAN, FULL_REFRESH, INCREMENTAL]
     capsys.readouterr()
+
+
+class _LaggingConnector:
+    """The shop's SQL connector, with a window that ends before ``end`` (like a lag)."""
+
+    def __init__(self, inner: Any, end: str) -> None:
+        self.inner = inner
+        self.end = end
+        self.system = inner.system
+
+    def pull(self, mapping: MappingSpec, window: PullWindow) -> Iterator[Any]:
+        return (r for r in self.inner.pull(mapping, window) if (r.updated_at or "") < self.end)
+
+    def count(self, mapping: MappingSpec, window: PullWindow) -> int:
+        return sum(1 for _ in self.pull(mapping, window))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_a_full_pull_never_retires_a_record_changed_after_its_window(shop: SyncContext):
+    """A record changed inside the lag (after the window's end) is still held by the
+    source: only the keys the source holds decide what is gone, never the window."""
+    from sync.stages.transform import map_source
+
+    run_id, _count = _pull(shop)
+    map_source(shop, run_id, "customer", "shop")
+    _shop_execute(shop, "UPDATE clients SET changed = ? WHERE id = 10", (T3,))
+    _shop_execute(shop, "DELETE FROM clients WHERE id = 2")
+    shop._connectors["shop"] = _LaggingConnector(shop.connector("shop"), end=T3)
+    _pull(shop, full_refresh=True)
+    with shop.engine.connect() as c:
+        status = dict(c.execute(select(source_records.c.source_id, source_records.c.status)).all())
+    assert status["2"] == "deleted"
+    assert status["10"] != "deleted"
+    assert sum(1 for s in status.values() if s == "deleted") == 1
