@@ -75,6 +75,28 @@ def _label(system: str) -> None:
     get_current_context()["system_label"] = system  # type: ignore[typeddict-unknown-key]
 
 
+def _dag_settings(dag_id: str, schedule: str | None, tags: list[str]) -> dict[str, Any]:
+    """The settings every crmsync DAG shares: start, no catch-up, one run at a time, retries."""
+    return {
+        "dag_id": dag_id,
+        "schedule": schedule,
+        "start_date": datetime(2026, 1, 1, tzinfo=UTC),
+        "catchup": False,
+        "max_active_runs": 1,
+        "tags": tags,
+        "default_args": {"retries": 2, "retry_delay": timedelta(seconds=20)},
+    }
+
+
+def _config_param(config: str | None) -> Param:
+    """The DAG param naming the crmsync configuration file of the run."""
+    return Param(
+        config or "",
+        type="string",
+        description="crmsync configuration file (empty: CRMSYNC_CONFIG or crmsync.yaml)",
+    )
+
+
 def build_sync_dag(
     entity: str,
     dag_id: str,
@@ -94,18 +116,9 @@ def build_sync_dag(
     """
 
     @dag(
-        dag_id=dag_id,
-        schedule=schedule,
-        start_date=datetime(2026, 1, 1, tzinfo=UTC),
-        catchup=False,
-        max_active_runs=1,
-        tags=["crmsync", entity, *tags],
+        **_dag_settings(dag_id, schedule, ["crmsync", entity, *tags]),
         params={
-            "crmsync_config": Param(
-                config or "",
-                type="string",
-                description="crmsync configuration file (empty: CRMSYNC_CONFIG or crmsync.yaml)",
-            ),
+            "crmsync_config": _config_param(config),
             "full_refresh": Param(
                 False,
                 type="boolean",
@@ -114,7 +127,6 @@ def build_sync_dag(
             ),
         },
         doc_md=DOC.format(entity=entity),
-        default_args={"retries": 2, "retry_delay": timedelta(seconds=20)},
     )
     def sync_dag() -> None:
         @task(task_id="start_run")
@@ -262,21 +274,9 @@ def build_order_dag(
     """
 
     @dag(
-        dag_id=dag_id,
-        schedule=schedule,
-        start_date=datetime(2026, 1, 1, tzinfo=UTC),
-        catchup=False,
-        max_active_runs=1,
-        tags=["crmsync", "order"],
+        **_dag_settings(dag_id, schedule, ["crmsync", "order"]),
         doc_md="### crmsync: won CRM deals → ERP sales orders\n\nSee docs/orders.md.",
-        default_args={"retries": 2, "retry_delay": timedelta(seconds=20)},
-        params={
-            "crmsync_config": Param(
-                config or "",
-                type="string",
-                description="crmsync configuration file (empty: CRMSYNC_CONFIG or crmsync.yaml)",
-            )
-        },
+        params={"crmsync_config": _config_param(config)},
     )
     def order_dag() -> None:
         @task(task_id="deals_to_sales_orders")
