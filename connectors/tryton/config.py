@@ -44,6 +44,15 @@ class TrytonConfig(BaseModel):
         description="Quote and confirm the sales crmsync creates from won deals (false: they "
         "stay draft for someone to check).",
     )
+    push_cost_price: bool = Field(
+        False,
+        description="Write golden cost prices to product variants (an existing variant through "
+        "Tryton's `product.modify_cost_price` wizard, which records a cost price revision; a "
+        "new one on create). Off by default: Tryton values its stock at the cost price, so "
+        "it is normally Tryton's to keep. Turn it on when another system is the costing "
+        "master (another ERP, a costing tool) and survivorship makes it win `cost_price`. "
+        "Only prices in the Tryton company's currency are sent; others are rejected.",
+    )
     timeout_seconds: float = Field(60.0, gt=0, description="Timeout per HTTP call.")
     requests_per_second: float | None = Field(
         None, gt=0, description="Request-rate budget; empty: unlimited."

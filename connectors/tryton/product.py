@@ -2,14 +2,17 @@
 
 Columns: ``id`` (the variant, the key), ``template_id``, ``code`` (the variant's full
 code: template code + suffix), ``name`` (template), ``description`` (variant: the
-specification), ``list_price`` (template), ``cost_price`` (variant, read-only),
-``currency`` (the company's), ``unit`` (the default unit's symbol), ``category`` (the
+specification), ``list_price`` (template), ``cost_price`` (variant), ``currency``
+(the company's), ``unit`` (the default unit's symbol), ``category`` (the
 accounting category, else the first category), the golden id column (an untyped
 ``product.identifier`` ``crmsync:GP-...`` on the variant) and ``active``.
 
 A push writes template and variant in one ``product.template`` ``write`` (one
-transaction); a create makes a goods template with exactly one variant. The cost price is
-owned by Tryton (stock valuation): it is read, never written.
+transaction); a create makes a goods template with exactly one variant. The cost price
+(``cost_price`` in ``currency``) is Tryton's by default (stock valuation): it is written
+only when the system's ``push_cost_price`` setting is on, through
+:class:`~connectors.tryton.cost_price.CostPriceWriter` — checked before anything is
+written, so a price in another currency rejects the whole record.
 """
 
 from __future__ import annotations
@@ -21,9 +24,15 @@ from typing import Any, ClassVar
 from connectors.errors import RecordError
 from connectors.tryton.adapter import EntityAdapter, blank, plain, same_value, text
 from connectors.tryton.changes import ChangeSource
+from connectors.tryton.config import TrytonConfig
+from connectors.tryton.cost_price import CostPriceRefusedError, CostPriceWriter
+from connectors.tryton.lookups import Lookups
+from connectors.tryton.rpc import TrytonRpc
 from mappings.spec import MappingSpec
 
 PRODUCT_COLUMNS = frozenset({"code", "name", "description", "list_price", "unit", "category"})
+COST_PRICE_COLUMNS = frozenset({"cost_price", "currency"})
+"""Outbound columns of the cost price; written only with ``push_cost_price`` on."""
 DEFAULT_UNIT = "u"
 
 
@@ -37,7 +46,22 @@ class ProductAdapter(EntityAdapter):
         ChangeSource("product.template", "id", "template"),
         ChangeSource("product.identifier", "product"),
     )
-    push_columns: ClassVar[frozenset[str]] = PRODUCT_COLUMNS
+    push_columns: ClassVar[frozenset[str]] = PRODUCT_COLUMNS | COST_PRICE_COLUMNS
+
+    def __init__(self, system: str, rpc: TrytonRpc, lookups: Lookups, config: TrytonConfig):
+        super().__init__(system, rpc, lookups, config)
+        self.cost_prices = CostPriceWriter(rpc, lookups)
+
+    def _cost_price(self, ident: int | str, current: Any, values: dict[str, Any]) -> Decimal | None:
+        """Return the cost price to write (None: nothing), or raise why it is refused."""
+        if not self.config.push_cost_price:
+            return None
+        try:
+            return self.cost_prices.change(
+                current, values.get("cost_price"), values.get("currency")
+            )
+        except CostPriceRefusedError as exc:
+            raise RecordError(self.system, str(ident), str(exc)) from exc
 
     VARIANT_FIELDS: ClassVar[list[str]] = [
         "code",
@@ -162,6 +186,7 @@ class ProductAdapter(EntityAdapter):
         variant = variants[0]
         template = templates[int(variant["template"])]
         golden_column = self.golden_column(mapping)
+        cost_price = self._cost_price(ident, current.get("cost_price"), values)
         differs = {
             k: v for k, v in values.items() if k in current and not same_value(current[k], v)
         }
@@ -208,18 +233,22 @@ class ProductAdapter(EntityAdapter):
             )
         if variant_write:
             write["products"] = [["write", [ident], variant_write]]
-        if not write:
-            return False
-        self.rpc.model("product.template", "write", [template["id"]], write, write=True)
-        return True
+        if write:
+            self.rpc.model("product.template", "write", [template["id"]], write, write=True)
+        if cost_price is not None:
+            self.cost_prices.modify(ident, cost_price)
+        return bool(write) or cost_price is not None
 
     def create(self, values: dict[str, Any], golden_id: str | None) -> int:
         """Create a goods template with one variant; return the variant's id."""
         name = text(values.get("name"))
         if name is None:
             raise RecordError(self.system, "new", "a Tryton product needs a name")
+        cost_price = self._cost_price("new", None, values)
         unit = self.lookups.uom_id(text(values.get("unit")) or DEFAULT_UNIT)
         variant: dict[str, Any] = {"description": text(values.get("description"))}
+        if cost_price is not None:
+            variant["cost_price"] = cost_price
         if golden_id:
             variant["identifiers"] = [["create", [{"code": self.golden_code(golden_id)}]]]
         template: dict[str, Any] = {

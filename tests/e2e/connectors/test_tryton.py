@@ -26,7 +26,7 @@ from mappings.engine import map_inbound
 from mappings.loader import load_mapping
 from mappings.models import Customer, Order, Product
 from mappings.spec import MappingSpec
-from tests.e2e.peers.tryton import TrytonClient, TrytonServer
+from tests.e2e.peers.tryton import TrytonClient, TrytonError, TrytonServer
 
 pytestmark = pytest.mark.e2e
 
@@ -476,6 +476,113 @@ def test_products_push_pull_and_template_changes(
         [PushRow(f"TRYTON-GP-{_tag()}", _product_row("GP-x", "X-1", unit="parsec"), True, "GP-x")],
     )
     assert list(unknown.rejected.values()) == ["unit 'parsec' is not a Tryton unit of measure"]
+
+
+def _with_stock_history(rpc: TrytonClient, variant: int) -> None:
+    """Receive two units of ``variant`` from a supplier (a done stock move)."""
+    unit = rpc.call("product.uom", "search", [["symbol", "=", "u"]], 0, 1, None)[0]
+    supplier = rpc.find_one("stock.location", [["type", "=", "supplier"]])
+    storage = rpc.find_one("stock.location", [["code", "=", "STO"]])
+    currency = rpc.call("currency.currency", "search", [["code", "=", "EUR"]], 0, 1, None)[0]
+    moves = rpc.call(
+        "stock.move",
+        "create",
+        [
+            {
+                "product": variant,
+                "unit": unit,
+                "quantity": 2.0,
+                "from_location": supplier,
+                "to_location": storage,
+                "unit_price": Decimal("4"),
+                "currency": currency,
+                "company": rpc.context["company"],
+                "effective_date": dt.date.today(),
+            }
+        ],
+    )
+    rpc.call("stock.move", "do", moves)
+
+
+def _cost_state(rpc: TrytonClient, variant: int) -> tuple[Decimal, int]:
+    """The variant's cost price and how many cost price revisions it has."""
+    (row,) = rpc.call("product.product", "read", [variant], ["cost_price"])
+    revisions = rpc.call("product.cost_price.revision", "search_count", [["product", "=", variant]])
+    return row["cost_price"], revisions
+
+
+def test_cost_price_push_through_the_wizard_is_idempotent_and_currency_checked(
+    tryton_server: TrytonServer, rpc: TrytonClient
+) -> None:
+    off = make_connector(tryton_server)
+    on = make_connector(tryton_server, push_cost_price=True)
+    try:
+        golden = f"GP-{_tag()}"
+        made = off.push(
+            PRODUCT,
+            [PushRow("new", _product_row(golden, f"C-{_tag()}", cost_price="6.00"), True, golden)],
+        )
+        variant = int(made.assigned_ids["new"])
+        # Off (the default): Tryton keeps its cost price, however the golden one differs.
+        assert _cost_state(rpc, variant) == (Decimal(0), 0)
+        _with_stock_history(rpc, variant)
+        with pytest.raises(TrytonError, match="Modify Cost Price"):
+            rpc.call("product.product", "write", [variant], {"cost_price": Decimal("1")})
+
+        def push(cost: str, currency: str = "EUR") -> Any:
+            row = _product_row(golden, "", cost_price=cost, currency=currency)
+            del row["code"]  # only the cost price is in question here
+            return on.push(PRODUCT, [PushRow(str(variant), row, False, golden)])
+
+        first = push("12.3456789")
+        assert (first.updated, first.rejected) == (1, {})
+        assert _cost_state(rpc, variant) == (Decimal("12.3457"), 1)
+        pulled = {r.source_id: r for r in _pull(on, PRODUCT, PullWindow(None))}[str(variant)]
+        assert Decimal(pulled.payload["cost_price"]) == Decimal("12.3457")
+        assert pulled.payload["currency"] == "EUR"
+
+        # Push twice (and a difference below Tryton's precision): nothing changes.
+        for again in ("12.3456789", "12.34570", "12.34569"):
+            repeated = push(again)
+            assert (repeated.updated, repeated.rejected) == (0, {}), again
+        assert _cost_state(rpc, variant) == (Decimal("12.3457"), 1)
+
+        wrong = push("15.00", currency="USD")
+        assert wrong.updated == 0
+        assert wrong.rejected == {
+            str(variant): "cost price 15.00 is in USD, the Tryton company's currency is EUR: "
+            "cost prices are not converted, send it in EUR"
+        }
+        assert _cost_state(rpc, variant) == (Decimal("12.3457"), 1)
+
+        # A new variant gets its cost price on create (no revision needed).
+        fresh = f"GP-{_tag()}"
+        row = _product_row(fresh, f"C-{_tag()}", cost_price="3.50", currency="EUR")
+        created = on.push(PRODUCT, [PushRow("new", row, True, fresh)])
+        assert (created.created, created.rejected) == (1, {})
+        assert _cost_state(rpc, int(created.assigned_ids["new"])) == (Decimal("3.5"), 0)
+        usd = f"GP-{_tag()}"
+        refused = on.push(
+            PRODUCT,
+            [
+                PushRow(
+                    "new",
+                    _product_row(usd, f"C-{_tag()}", cost_price="3.50", currency="USD"),
+                    True,
+                    usd,
+                )
+            ],
+        )
+        assert refused.created == 0 and "is in USD" in refused.rejected["new"]
+        assert (
+            rpc.call(
+                "product.identifier", "search", [["code", "=", f"crmsync:{usd}"]], 0, None, None
+            )
+            == []
+        )
+    finally:
+        off.close()
+        on.close()
 
 
 # ----------------------------------------------------------------------------- orders
