@@ -23,6 +23,8 @@ One database holds it all (SQLite file by default, PostgreSQL in production):
   change (the truncation and staleness gates compare against earlier runs).
 * ``order_links`` — won CRM deal → the ERP order crmsync created from it, with the
   order's status read back from the ERP.
+* ``pull_checkpoints`` — where an interrupted pull of a (system, entity) resumes: its
+  window, the connector's resume token, the run whose staging holds what it landed.
 
 The Alembic migrations in ``store/migrations`` create exactly this schema.
 """
@@ -358,4 +360,20 @@ order_links = Table(
     Column("status_run", String(64)),  # the run that last read the status back
     Column("status_at", DateTime(timezone=True)),
     Index(None, "target", "order_id"),
+)
+
+# Resumable pulls (migration 0006): one row per (system, entity) pull that is under way or
+# was interrupted; the rows it landed so far are in staging under ``run_id``.
+pull_checkpoints = Table(
+    "pull_checkpoints",
+    metadata,
+    Column("system", String(SYSTEM), primary_key=True),
+    Column("entity", String(ENTITY), primary_key=True),
+    Column("run_id", String(64), nullable=False),  # the run whose staging holds the rows
+    Column("window_fingerprint", String(HASH), nullable=False),  # window + mapping
+    Column("token", Text, nullable=False),  # the connector's opaque resume token
+    Column("records_landed", Integer, nullable=False),  # distinct keys staged so far
+    Column("newest_value", String(255)),  # the cursor the landed rows reach
+    Column("newest_key", String(SOURCE_ID)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -66,25 +66,7 @@ def land_batch(
 ) -> None:
     """Write a pulled batch to staging and save the new cursor (caller owns the transaction)."""
     now = datetime.now(UTC)
-    if records:
-        upsert(
-            connection,
-            staging,
-            [
-                {
-                    "run_id": run_id,
-                    "system": system,
-                    "entity": entity,
-                    "source_id": r.source_id,
-                    "payload": r.payload,
-                    "payload_hash": r.payload_hash,
-                    "source_updated_at": r.source_updated_at,
-                    "pulled_at": now,
-                }
-                for r in records
-            ],
-            ["run_id", "system", "entity", "source_id"],
-        )
+    stage_records(connection, run_id, system, entity, records)
     upsert(
         connection,
         cursors,
@@ -99,6 +81,41 @@ def land_batch(
             }
         ],
         ["system", "entity"],
+    )
+
+
+def stage_records(
+    connection: Connection,
+    run_id: str,
+    system: str,
+    entity: str,
+    records: Sequence[StagedRecord],
+) -> None:
+    """Write records to staging without touching the cursor (a resumable pull's pages).
+
+    A record already staged by ``run_id`` is replaced (the newer read wins); keys must be
+    unique within ``records``.
+    """
+    if not records:
+        return
+    now = datetime.now(UTC)
+    upsert(
+        connection,
+        staging,
+        [
+            {
+                "run_id": run_id,
+                "system": system,
+                "entity": entity,
+                "source_id": r.source_id,
+                "payload": r.payload,
+                "payload_hash": r.payload_hash,
+                "source_updated_at": r.source_updated_at,
+                "pulled_at": now,
+            }
+            for r in records
+        ],
+        ["run_id", "system", "entity", "source_id"],
     )
 
 

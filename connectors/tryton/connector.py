@@ -4,7 +4,10 @@ Pull reads a window ``[cursor, now - lag)`` on each entity's change timestamp (t
 ``write_date``/``create_date`` of the root record and its related rows, see
 :mod:`connectors.tryton.changes`), orders the changed records by (timestamp, id) with ids
 compared as numbers, skips the boundary records the previous run landed, and reads them a
-page at a time through the entity's adapter. ``count`` is the size of the same window,
+page at a time through the entity's adapter. With a ``checkpoint`` set (the pull stage
+sets one), the (timestamp, id) of the last record of each page handed out completely is
+saved as a resume token; a pull of the same window that finds one reads strictly after
+it. ``count`` is always the size of the whole window,
 ``keys`` every id of the entity (archived records are not part of it: archiving is a
 delete for crmsync), ``push`` goes to the adapter.
 """
@@ -19,7 +22,8 @@ import httpx
 
 from connectors.base import PullWindow, PushResult, PushRow, RawRecord, SourceStats
 from connectors.errors import FatalError
-from connectors.http.windows import after_boundary, format_timestamp, plan_window
+from connectors.http.checkpoint import Checkpoint, ResumePoint, read_resume_token, resume_token
+from connectors.http.windows import after_boundary, format_timestamp, parse_timestamp, plan_window
 from connectors.tryton.adapter import EntityAdapter
 from connectors.tryton.changes import ChangeTracker
 from connectors.tryton.config import TrytonConfig
@@ -63,6 +67,8 @@ class TrytonConnector:
         self.lookups = Lookups(self.rpc)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._adapters: dict[str, EntityAdapter] = {}
+        self.checkpoint: Checkpoint | None = None
+        """Set by the pull stage to make an interrupted pull resume (see checkpoint.py)."""
 
     def adapter(self, mapping: MappingSpec) -> EntityAdapter:
         """Return the adapter of the mapping's entity.
@@ -89,25 +95,48 @@ class TrytonConnector:
         where = [[column, "=", value] for column, value in mapping.source.where.items()]
         return ChangeTracker(self.rpc, adapter.root, adapter.sources, [*adapter.domain(), *where])
 
-    def _window(self, mapping: MappingSpec, window: PullWindow) -> list[tuple[datetime, int]]:
-        """Return the (timestamp, id) of every record in the window, in cursor order."""
+    def _window(
+        self, mapping: MappingSpec, window: PullWindow, after: tuple[datetime, int] | None = None
+    ) -> list[tuple[datetime, int]]:
+        """Return the (timestamp, id) of every record in the window, in cursor order.
+
+        ``after``: only the records strictly after this (timestamp, id) — a resumed pull,
+        which then asks Tryton only for the roots changed since that timestamp.
+        """
         if not mapping.source.updated_at:
             window = PullWindow(None)
         planned = plan_window(window, self.config.lag_seconds, self._clock())
-        stamps = self._tracker(mapping).changed_since(planned.start)
+        stamps = self._tracker(mapping).changed_since(after[0] if after else planned.start)
         return sorted(
             (stamp, ident)
             for ident, stamp in stamps.items()
             if (planned.start is None or stamp >= planned.start)
             and stamp < planned.end
             and after_boundary(stamp, str(ident), planned, int)
+            and (after is None or (stamp, ident) > after)
         )
 
+    def _resume_point(
+        self, mapping: MappingSpec, window: PullWindow
+    ) -> tuple[datetime, int] | None:
+        token = self.checkpoint.load() if self.checkpoint is not None else None
+        point = read_resume_token(token, mapping.entity, window)
+        if point is None or not point.key.isdigit():
+            return None
+        try:
+            return parse_timestamp(point.stamp), int(point.key)
+        except ValueError:
+            return None
+
     def pull(self, mapping: MappingSpec, window: PullWindow) -> Iterator[RawRecord]:
-        """Yield the records changed in ``window``, ordered by (timestamp, numeric id)."""
+        """Yield the records changed in ``window``, ordered by (timestamp, numeric id).
+
+        With a checkpoint set: saves a resume token after each page handed out completely,
+        clears it at the end, and a pull that finds one continues strictly after it.
+        """
         adapter = self.adapter(mapping)
         stamp_column = mapping.source.updated_at or "updated_at"
-        planned = self._window(mapping, window)
+        planned = self._window(mapping, window, self._resume_point(mapping, window))
         size = self.config.page_size
         for start in range(0, len(planned), size):
             page = planned[start : start + size]
@@ -119,6 +148,12 @@ class TrytonConnector:
                 cursor = format_timestamp(stamp)
                 payload[stamp_column] = cursor
                 yield RawRecord(str(ident), payload, cursor)
+            if self.checkpoint is not None:
+                last_stamp, last_id = page[-1]
+                point = ResumePoint(format_timestamp(last_stamp), str(last_id))
+                self.checkpoint.save(resume_token(mapping.entity, window, point))
+        if self.checkpoint is not None:
+            self.checkpoint.clear()
 
     def count(self, mapping: MappingSpec, window: PullWindow) -> int:
         """Return how many records the window holds, counted the way :meth:`pull` reads it."""

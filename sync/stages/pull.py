@@ -13,44 +13,31 @@ the batch (source record marked deleted, cross-reference removed; the match stag
 retires golden records left without members and survive re-computes the others).
 Incremental pulls leave deletes to the match stage's key scan (``match.detect_deletes``).
 
-Seam for resumable pulls: :func:`collect_window` is the only place records are read; a
-connector that checkpoints its own progress resumes inside ``Connector.pull``, and the
-stage still lands the whole window at once, so the cursor never moves past unlanded rows.
+A connector that checkpoints its progress (a ``checkpoint`` attribute) pulls
+**resumably** (:mod:`sync.stages.pull_resume`): each page it has handed out lands in
+staging with its resume token, the cursor moves only when the whole window has landed,
+and a pull interrupted mid-way is continued by the next one from its checkpoint.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 
-from connectors.base import Connector, PullWindow
+from connectors.base import PullWindow
 from connectors.errors import FatalError
 from mappings.spec import MappingSpec
 from store.golden import retire_missing
+from store.pull_checkpoints import drop_checkpoint
 from store.quality_log import PullRecord, log_pull
-from store.staging import (
-    Cursor,
-    StagedRecord,
-    get_cursor,
-    land_batch,
-    payload_hash,
-    pulls_since_full_scan,
-)
+from store.staging import Cursor, get_cursor, land_batch, pulls_since_full_scan
 from sync.context import SyncContext
+from sync.stages.pull_resume import abandon, collect_resumably
 
 log = logging.getLogger(__name__)
 
 INCREMENTAL = "incremental"
 FULL_SCAN = "full"
 FULL_REFRESH = "full refresh"
-
-
-@dataclass
-class PulledWindow:
-    """What one window of one source yielded: records by key and the newest position."""
-
-    records: dict[str, StagedRecord] = field(default_factory=dict)
-    newest: Cursor = field(default_factory=lambda: Cursor(None))
 
 
 def pull_mode(
@@ -78,35 +65,18 @@ def window_for(mode: str, cursor: Cursor) -> PullWindow:
     return PullWindow(since=None, full_refresh=mode == FULL_REFRESH)
 
 
-def collect_window(
-    connector: Connector, mapping: MappingSpec, window: PullWindow, cursor: Cursor
-) -> PulledWindow:
-    """Read ``window`` from the connector, de-duplicated by key (lag re-reads)."""
-    pulled = PulledWindow(newest=cursor)
-    label = f"{mapping.system}/{mapping.entity}"
-    for raw in connector.pull(mapping, window):
-        pulled.records[raw.source_id] = StagedRecord(
-            raw.source_id, raw.payload, payload_hash(raw.payload), raw.updated_at
-        )
-        # Records arrive in (timestamp, key) order: the last at the newest timestamp
-        # carries the key the next window continues after.
-        newest = pulled.newest.value
-        if raw.updated_at and (newest is None or raw.updated_at >= newest):
-            pulled.newest = Cursor(raw.updated_at, raw.source_id)
-        if len(pulled.records) % 5000 == 0:
-            log.info("pull %s: %d records so far", label, len(pulled.records))
-    return pulled
-
-
 def pull_source(
     ctx: SyncContext, run_id: str, entity: str, system: str, *, full_refresh: bool = False
 ) -> int:
     """Pull ``entity`` from ``system`` since its cursor and land the batch.
 
-    The landed rows and the new cursor are written in one transaction, and the number of
-    landed rows is checked against the source's own count for the window: a mismatch
-    fails the pull instead of passing on an incomplete extract. A pull that read every
-    record retires, in the same transaction, the records the source no longer holds.
+    The rest of the landed rows and the new cursor are written in one transaction (a
+    resumable pull landed its earlier pages with checkpoints; its checkpoint is deleted in
+    that transaction too), and the number of distinct keys landed is checked against the
+    source's own count for the window: a mismatch fails the pull instead of passing on an
+    incomplete extract (and a resumable pull starts that window over next time). A pull
+    that read every record retires, in the same transaction, the records the source no
+    longer holds.
 
     Args:
         ctx: The sync context.
@@ -134,27 +104,33 @@ def pull_source(
         f"{window.since} after key {window.since_key}" if window.since else "the beginning",
     )
     expected = connector.count(mapping, window)
-    pulled = collect_window(connector, mapping, window, cursor)
-    if len(pulled.records) < expected:
+    pulled, resumed = collect_resumably(ctx.engine, connector, run_id, mapping, window, cursor)
+    landed = resumed.adopted | pulled.records.keys()
+    if len(landed) < expected:
+        if resumed.resumable:  # start the window over: its partial rows may be the cause
+            with ctx.engine.begin() as connection:
+                abandon(connection, run_id, mapping)
+        adopted = f", {len(resumed.adopted)} of them from run {resumed.from_run}"
         raise FatalError(
             system,
             f"incomplete pull of {entity}: source counts {expected} records in the window, "
-            f"{len(pulled.records)} arrived",
+            f"{len(landed)} arrived{adopted if resumed.from_run else ''}",
         )
     stats = connector.stats(mapping)
     # A full pull's window still ends `lag` seconds before now, so records created since
     # (e.g. by our own publish a moment ago) are not in it: the keys the source holds now
     # decide what is gone, never the window alone.
-    present = set(pulled.records) | set(connector.keys(mapping)) if mode != INCREMENTAL else set()
+    present = landed | set(connector.keys(mapping)) if mode != INCREMENTAL else set()
     with ctx.engine.begin() as connection:
-        land_batch(connection, run_id, system, entity, list(pulled.records.values()), pulled.newest)
+        land_batch(connection, run_id, system, entity, list(pulled.unsaved.values()), pulled.newest)
+        drop_checkpoint(connection, system, entity)
         log_pull(
             connection,
             PullRecord(
                 run_id,
                 system,
                 entity,
-                len(pulled.records),
+                len(landed),
                 stats.total,
                 stats.newest_change,
                 mode,
@@ -171,7 +147,7 @@ def pull_source(
         "pull %s/%s: landed %d records, cursor now %s",
         system,
         entity,
-        len(pulled.records),
+        len(landed),
         pulled.newest.value,
     )
-    return len(pulled.records)
+    return len(landed)
