@@ -107,6 +107,8 @@ class TrytonSource(ContractSource):
             password=SecretStr(self.server.password),
             lag_seconds=0,
             retry=RetryPolicy(max_attempts=3, initial_delay=0.01),
+            # Products push their cost price too (Tryton's wizard on an existing variant).
+            push_cost_price=self.entity == "product",
         )
         return TrytonConnector("contract_tryton", config, transport=transport)
 
@@ -141,10 +143,17 @@ class TrytonSource(ContractSource):
                 "code": "NUT-10",
                 "name": "Hex nut",
                 "list_price": "0.10",
+                "cost_price": "0.04",
+                "currency": "EUR",
                 "unit": "u",
                 "crmsync_golden_id": "GP-contract1",
             }
-            update = {"list_price": "0.30", "crmsync_golden_id": "GP-contract2"}
+            update = {
+                "list_price": "0.30",
+                "cost_price": "0.123456",  # stored as 0.1235: the repeat must not push again
+                "currency": "EUR",
+                "crmsync_golden_id": "GP-contract2",
+            }
         return [
             PushRow("TRYTON-new", values, True, values["crmsync_golden_id"]),
             PushRow(str(self.ids[0]), update, False, update["crmsync_golden_id"]),
