@@ -14,10 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-__all__ = ["ClusterStats", "cluster"]
+__all__ = ["ClusterStats", "cluster", "connected_components"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -38,6 +36,45 @@ class ClusterStats:
     joined: int = 0
     blocked: int = 0
     clusters: int = 0
+
+
+def connected_components(size: int, left: IntArray, right: IntArray) -> tuple[int, IntArray]:
+    """Connected components of an undirected graph, numbered in order of their first node.
+
+    Every node starts as its own root; each round hooks the larger root of an edge's
+    ends onto the smaller one, then halves paths until every node points at its root.
+    Components end up rooted at their smallest node. The rounds needed grow with the
+    length of the longest chain, which is short in record-linkage graphs.
+
+    Args:
+        size: Number of nodes.
+        left: One end per edge.
+        right: The other end per edge.
+
+    Returns:
+        The number of components and each node's component.
+    """
+    root = np.arange(size, dtype=np.int64)
+    left, right = left.astype(np.int64), right.astype(np.int64)
+    while len(left):
+        low = np.minimum(root[left], root[right])
+        high = np.maximum(root[left], root[right])
+        apart = low != high
+        if not apart.any():
+            break
+        np.minimum.at(root, high[apart], low[apart])
+        while True:
+            jumped = root[root]
+            if np.array_equal(jumped, root):
+                break
+            root = jumped
+        # Edges inside one component are settled for good.
+        left, right = left[apart], right[apart]
+    # Roots are the smallest node of each component, so numbering them in order of
+    # appearance numbers the components in order of their first node.
+    is_root = root == np.arange(size)
+    number = np.cumsum(is_root) - 1
+    return int(is_root.sum()), number[root]
 
 
 def _find(parent: list[int], node: int) -> int:
@@ -74,10 +111,7 @@ def cluster(
     stats = ClusterStats()
     strong = np.flatnonzero(probability >= match)
     stats.edges = len(strong)
-    graph = coo_matrix(
-        (np.ones(len(strong), dtype=np.int8), (left[strong], right[strong])), shape=(size, size)
-    )
-    count, component = connected_components(graph, directed=False)
+    count, component = connected_components(size, left[strong], right[strong])
     # Only a weak pair inside one connected component of the strong edges can ever
     # block a join. Components without one are clusters as they are; the union-find
     # loop below runs only over the edges of the others (a small share).

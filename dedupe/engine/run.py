@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from dedupe.engine.background import Background
 from dedupe.engine.blocking import auto_keys, candidate_pairs
 from dedupe.engine.clustering import cluster
 from dedupe.engine.comparisons import Comparison, auto_comparisons, level_matrix
@@ -69,6 +70,14 @@ def _peak_rss_mb() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (user + system)."""
+    if resource is None:  # pragma: no cover - Windows
+        return time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def _random_pairs(
     size: int, count: int, seed: int, sources: IntArray | None, within: bool
 ) -> tuple[IntArray, IntArray]:
@@ -79,6 +88,20 @@ def _random_pairs(
     if sources is not None and not within:
         keep &= sources[left] != sources[right]
     return left[keep], right[keep]
+
+
+def _u_random(
+    prepared: Prepared,
+    comparisons: list[Comparison],
+    config: EngineConfig,
+    sources: IntArray | None,
+) -> list[FloatArray]:
+    """u per comparison and level, from random record pairs (almost all non-matches)."""
+    random_left, random_right = _random_pairs(
+        prepared.size, config.u_sample_pairs, config.seed, sources, config.dedupe_within_sources
+    )
+    sizes = [len(comparison.labels) for comparison in comparisons]
+    return frequencies(level_matrix(prepared, comparisons, random_left, random_right), sizes)
 
 
 def _tf_adjustments(
@@ -125,6 +148,8 @@ def _total_adjustment(
 
 
 _GUARD_WEIGHT = -40.0
+# Fewer records than this: forking a second process for u costs more than it saves.
+_BACKGROUND_MIN = 50_000
 
 
 def _guards(comparisons: list[Comparison]) -> dict[int, FloatArray]:
@@ -157,23 +182,18 @@ def _keys(config: EngineConfig, prepared: Prepared) -> list[list[str]]:
 
 
 def _estimate(
-    prepared: Prepared,
     comparisons: list[Comparison],
     levels: npt.NDArray[np.int8],
     masks: IntArray,
     keys: list[list[str]],
     possible_pairs: int,
     *,
+    u_random: list[FloatArray],
     config: EngineConfig,
-    sources: IntArray | None,
     labelled: Labelled | None,
 ) -> tuple[Model, int]:
-    """u from random pairs, m per key, prior, refinement; returns the model and patterns."""
+    """m per key (u from random pairs given), prior, refinement; the model and patterns."""
     sizes = [len(comparison.labels) for comparison in comparisons]
-    random_left, random_right = _random_pairs(
-        prepared.size, config.u_sample_pairs, config.seed, sources, config.dedupe_within_sources
-    )
-    u_random = frequencies(level_matrix(prepared, comparisons, random_left, random_right), sizes)
     model = estimate_by_key(
         levels,
         masks,
@@ -255,14 +275,19 @@ def deduplicate(
     """
     say = progress or (lambda _line: None)
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
+    cpu_timings: dict[str, float] = {}
+    clock, cpu_clock = time.perf_counter(), _cpu_seconds()
 
     def phase(name: str, line: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
+        nonlocal clock, cpu_clock
+        now, cpu_now = time.perf_counter(), _cpu_seconds()
         timings[name] = round(now - clock, 3)
-        clock = now
-        say(f"{name}: {line} ({timings[name]:.1f} s, peak RSS {_peak_rss_mb():,} MB)")
+        cpu_timings[name] = round(cpu_now - cpu_clock, 3)
+        clock, cpu_clock = now, cpu_now
+        say(
+            f"{name}: {line} ({timings[name]:.1f} s, CPU {cpu_timings[name]:.1f} s, "
+            f"peak RSS {_peak_rss_mb():,} MB)"
+        )
 
     config.check_columns([str(column) for column in frame.columns])
     ids = pd.Index(frame[config.id_column].astype(str))
@@ -281,6 +306,17 @@ def deduplicate(
     del frame
     phase("prepare", f"{size:,} records, {len(prepared.features)} features")
 
+    comparisons = auto_comparisons(prepared)
+    # u from random pairs needs only the features: a second process works it out
+    # while this one blocks and compares the candidate pairs.
+    u_random = Background(
+        _u_random,
+        prepared,
+        comparisons,
+        config,
+        sources,
+        enabled=config.parallel and size >= _BACKGROUND_MIN,
+    )
     keys = _keys(config, prepared)
     left, right, masks, blocking = candidate_pairs(
         prepared,
@@ -296,7 +332,6 @@ def deduplicate(
         f"{blocking.reduction_ratio:.6f}",
     )
 
-    comparisons = auto_comparisons(prepared)
     levels = level_matrix(prepared, comparisons, left, right)
     phase("compare", f"{len(comparisons)} comparisons")
 
@@ -307,17 +342,20 @@ def deduplicate(
             labels, ids, prepared, comparisons
         )
     model, patterns = _estimate(
-        prepared,
         comparisons,
         levels,
         masks,
         keys,
         blocking.possible_pairs,
+        u_random=u_random.result(),
         config=config,
-        sources=sources,
         labelled=labelled,
     )
-    phase("estimate", f"{patterns:,} patterns, {model.iterations} EM iterations")
+    phase(
+        "estimate",
+        f"{patterns:,} patterns, {model.iterations} EM iterations (u from random pairs "
+        f"{'in a second process' if u_random.forked else 'here'})",
+    )
 
     weight = model.match_weight(levels) + _total_adjustment(
         prepared, comparisons, model, levels, left
@@ -358,5 +396,6 @@ def deduplicate(
         },
         "parameters": _parameters(comparisons, model),
         "timings": timings,
+        "cpu_timings": cpu_timings,
     }
     return EngineResult(clusters, pairs, stats, model, comparisons)

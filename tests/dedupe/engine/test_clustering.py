@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dedupe.engine.clustering import cluster
+from dedupe.engine.clustering import cluster, connected_components
 
 
 def _run(pairs: list[tuple[int, int, float]], size: int) -> list[int]:
@@ -53,3 +53,55 @@ def test_guarded_and_unguarded_components_together() -> None:
     )
     assert labels.tolist() == [0, 0, 2, 3, 3, 3, 6, 7]
     assert (stats.edges, stats.joined, stats.blocked, stats.clusters) == (4, 3, 1, 5)
+
+
+def _components_by_search(size: int, left: list[int], right: list[int]) -> list[int]:
+    """Each node's smallest reachable node, by breadth-first search (the reference)."""
+    neighbours: dict[int, list[int]] = {}
+    for a, b in zip(left, right, strict=True):
+        neighbours.setdefault(a, []).append(b)
+        neighbours.setdefault(b, []).append(a)
+    smallest = list(range(size))
+    seen: set[int] = set()
+    for start in range(size):
+        if start in seen:
+            continue
+        found, frontier = {start}, [start]
+        while frontier:
+            frontier = [n for node in frontier for n in neighbours.get(node, []) if n not in found]
+            found.update(frontier)
+        seen |= found
+        for node in found:
+            smallest[node] = start
+    return smallest
+
+
+def _components(size: int, left: list[int], right: list[int]) -> tuple[int, list[int]]:
+    count, component = connected_components(
+        size, np.array(left, dtype=np.int64), np.array(right, dtype=np.int64)
+    )
+    return count, component.tolist()
+
+
+def test_connected_components_equal_a_search_on_random_graphs() -> None:
+    rng = np.random.default_rng(3)
+    for size, edges in ((1, 0), (50, 10), (200, 150), (1000, 990), (500, 2000)):
+        left = rng.integers(0, size, edges).tolist()
+        right = rng.integers(0, size, edges).tolist()
+        count, component = _components(size, left, right)
+        smallest = _components_by_search(size, left, right)
+        firsts = sorted(set(smallest))
+        assert count == len(firsts)
+        # Numbered in order of each component's first node.
+        assert component == [firsts.index(node) for node in smallest]
+
+
+def test_connected_components_of_a_long_chain_given_backwards() -> None:
+    size = 10_000
+    left = list(range(size - 1, 0, -1))
+    count, component = _components(size, left, [node - 1 for node in left])
+    assert (count, set(component)) == (1, {0})
+
+
+def test_connected_components_without_edges_are_the_nodes() -> None:
+    assert _components(3, [], []) == (3, [0, 1, 2])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+import dedupe.engine.run as engine_run
 from bench.dedupe.generate import generate
 from bench.dedupe.metrics import score
 from dedupe.engine import EngineResult, deduplicate, parse_config
@@ -84,3 +85,24 @@ def test_linkage_only_across_sources(generated: tuple[pd.DataFrame, dict[str, st
     pairs = linked.pairs
     assert len(pairs)
     assert (source[pairs["left_id"]].to_numpy() != source[pairs["right_id"]].to_numpy()).all()
+
+
+def test_u_from_a_second_process_gives_the_same_model(
+    generated: tuple[pd.DataFrame, dict[str, str]],
+    result: EngineResult,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engine_run, "_BACKGROUND_MIN", 0)
+    forked = deduplicate(generated[0], parse_config(CONFIG))
+    assert result.model is not None and forked.model is not None
+    for here, there in zip(result.model.u_random, forked.model.u_random, strict=True):
+        assert here.tolist() == there.tolist()
+    assert forked.stats["parameters"] == result.stats["parameters"]
+    assert forked.clusters.equals(result.clusters)
+
+
+def test_stats_report_cpu_time_per_phase(result: EngineResult) -> None:
+    cpu = result.stats["cpu_timings"]
+    assert set(cpu) == set(result.stats["timings"])
+    assert all(seconds >= 0 for seconds in cpu.values())
+    assert cpu["prepare"] > 0
