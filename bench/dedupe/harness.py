@@ -39,6 +39,7 @@ _ROWS = (
     ("B-cubed recall", "bcubed_recall", "{:.4f}"),
     ("B-cubed F1", "bcubed_f1", "{:.4f}"),
     ("wall time (s)", "wall_seconds", "{:.1f}"),
+    ("CPU time (s)", "cpu_seconds", "{:.1f}"),
     ("peak RSS (MB)", "peak_rss_mb", "{:.0f}"),
 )
 
@@ -89,7 +90,11 @@ def _side(
         timeout_seconds=limits["timeout_seconds"],
         max_rss_mb=limits["max_rss_mb"],
     )
-    result: dict[str, Any] = {"status": "ok" if measured.ok else "failed", **asdict(measured)}
+    result: dict[str, Any] = {
+        "status": "ok" if measured.ok else "failed",
+        **asdict(measured),
+        "load_average_at_end": _load(),
+    }
     if measured.stopped:
         result["status"] = f"stopped ({measured.stopped})"
     elif not measured.ok:
@@ -98,13 +103,24 @@ def _side(
     if measured.ok and info.exists():
         result["details"] = json.loads(info.read_text(encoding="utf-8"))
         result["scores"] = score_files(out, dataset.truth).as_dict()
-    print(f"  {result['status']}: {measured.wall_seconds:.1f} s, "
-          f"{measured.peak_rss_mb:.0f} MB peak RSS", flush=True)  # fmt: skip
+    print(
+        f"  {result['status']}: {measured.wall_seconds:.1f} s, CPU {measured.cpu_seconds:.1f} s, "
+        f"{measured.peak_rss_mb:.0f} MB peak RSS, load {result['load_average_at_end']}",
+        flush=True,
+    )
     return result
 
 
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages, for the record (the cores may be shared)."""
+    try:
+        return " ".join(f"{value:.1f}" for value in os.getloadavg())
+    except OSError:  # pragma: no cover - no load average on this system
+        return "?"
+
+
 def _value(side: dict[str, Any], key: str) -> float | None:
-    if key in ("wall_seconds", "peak_rss_mb"):
+    if key in ("wall_seconds", "cpu_seconds", "peak_rss_mb"):
         return float(side[key])
     scores = side.get("scores")
     return float(scores[key]) if scores else None

