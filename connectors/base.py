@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from mappings.spec import MappingSpec
 
@@ -105,4 +105,18 @@ class Connector(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class DeclaresUnsentFields(Protocol):
+    """A connector whose settings keep it from writing some canonical fields.
+
+    Optional beside :class:`Connector`: the publish stage treats the fields as owned by the
+    target (``systems.<name>.owns``), so they are never planned as changes and the target's
+    own values count as what our write left there (echo detection).
+    """
+
+    def unsent_fields(self, entity: str) -> tuple[str, ...]:
+        """Return the canonical fields (top-level or dotted) this connector never writes."""
         ...

@@ -4,12 +4,17 @@
 ``credit_limit``, or dotted parts such as ``bill_to.city``). Every outbound mapping rule
 that writes an owned field (or a part of it) is dropped from what is sent to that system;
 the owner's own values stay as they are and keep flowing in through the inbound mapping.
+
+A connector may also declare fields its settings keep it from writing
+(:class:`connectors.base.DeclaresUnsentFields`, e.g. Tryton's cost price while
+``push_cost_price`` is off): those are treated exactly like owned ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
+from connectors.base import DeclaresUnsentFields
 from mappings.models import CANONICAL_MODELS
 from mappings.spec import MappingSpec
 from sync.config import ConfigError, Settings
@@ -32,6 +37,13 @@ def owned_fields(settings: Settings, system: str, entity: str) -> tuple[str, ...
                 f"(fields of {entity}: {known})"
             )
     return owned
+
+
+def unsent_fields(connector: object, entity: str) -> tuple[str, ...]:
+    """Return the canonical fields ``connector`` declares it never writes for ``entity``."""
+    if isinstance(connector, DeclaresUnsentFields):
+        return tuple(connector.unsent_fields(entity))
+    return ()
 
 
 def _is_owned(field: str, owned: Collection[str]) -> bool:

@@ -176,6 +176,16 @@ class TrytonConnector:
         """Create or update ``rows`` (see the entity's adapter); refused rows are rejected."""
         return self.adapter(mapping).push(mapping, rows)
 
+    def unsent_fields(self, entity: str) -> tuple[str, ...]:
+        """Return the canonical fields this connector's settings keep it from writing.
+
+        The cost price while ``push_cost_price`` is off: publish then plans no change for it
+        and counts Tryton's own value as what our write left (echo detection).
+        """
+        if entity == "product" and not self.config.push_cost_price:
+            return ("cost_price",)
+        return ()
+
     def close(self) -> None:
         """Close the HTTP session."""
         self.rpc.close()

@@ -70,7 +70,7 @@ from store.records import QUARANTINED, records_with_status
 from store.staging import payload_hash
 from store.target_state import latest_payloads, pulled_timestamps
 from sync.context import SyncContext
-from sync.ownership import owned_columns, owned_fields, without_owned
+from sync.ownership import owned_columns, owned_fields, unsent_fields, without_owned
 from sync.stages.gate import held_golden_ids
 
 log = logging.getLogger(__name__)
@@ -157,9 +157,11 @@ class PublishCounts:
 def publish_mapping(
     ctx: SyncContext, target: str, entity: str
 ) -> tuple[MappingSpec, tuple[str, ...]]:
-    """Return the target's mapping without the fields it owns, and the columns dropped."""
+    """Return the target's mapping without the fields it owns or its connector never
+    writes, and the columns dropped."""
     mapping = ctx.mapping(target, entity)
     owned = owned_fields(ctx.settings, target, entity)
+    owned += tuple(f for f in unsent_fields(ctx.connector(target), entity) if f not in owned)
     return without_owned(mapping, owned), owned_columns(mapping, owned)
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from connectors.tryton.config import TrytonConfig
+from connectors.tryton.connector import TrytonConnector
 from connectors.tryton.cost_price import (
     DEFAULT_DIGITS,
     CostPriceRefusedError,
@@ -93,3 +94,18 @@ def test_cost_price_push_is_off_unless_turned_on() -> None:
     assert TrytonConfig.model_validate(settings).push_cost_price is False
     on = TrytonConfig.model_validate({**settings, "push_cost_price": True})
     assert on.push_cost_price is True
+
+
+def test_the_cost_price_counts_as_tryton_owned_while_push_is_off() -> None:
+    settings = {"url": "http://127.0.0.1:1", "database": "d", "login": "u", "password": "p"}
+    off = TrytonConnector("tryton", TrytonConfig.model_validate(settings))
+    on = TrytonConnector(
+        "tryton", TrytonConfig.model_validate({**settings, "push_cost_price": True})
+    )
+    try:
+        assert off.unsent_fields("product") == ("cost_price",)
+        assert off.unsent_fields("customer") == ()
+        assert on.unsent_fields("product") == ()
+    finally:
+        off.close()
+        on.close()
