@@ -16,13 +16,15 @@ import pandas as pd
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
-from dedupe.engine.prepare import Prepared
+from dedupe.engine.prepare import Feature, Prepared
 
 __all__ = ["Comparison", "Level", "auto_comparisons", "compare", "level_matrix"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 _CHUNK = 250_000
+# Jaro-Winkler both crossed names must reach for a "swapped" level: a typo still counts.
+_CROSSED = 0.88
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,12 @@ class Level:
         test: ``exact`` (equal values), ``same`` (equal, both-missing counts as equal),
             ``jw`` (Jaro-Winkler ≥ threshold on any of the features), ``lev``
             (Levenshtein distance ≤ threshold), ``swap`` (day and month swapped in an
-            ISO date) or ``initial`` (one side is the other's initial).
-        features: Features the test reads.
-        threshold: For ``jw`` and ``lev``.
+            ISO date), ``initial`` (one side is the other's initial) or ``crossed``
+            (the two features swapped: each side's first feature is Jaro-Winkler ≥
+            threshold to the other side's second, a first and last name written the
+            other way round).
+        features: Features the test reads (``crossed``: exactly two).
+        threshold: For ``jw``, ``lev`` and ``crossed``.
     """
 
     label: str
@@ -61,6 +66,9 @@ class Comparison:
             the same evidence twice.
         guard: A hard rule rather than evidence: disagreement rules the pair out,
             agreement adds nothing (two sites of one company are distinct records).
+        counted_elsewhere: A level whose pairs are "missing" here because another
+            comparison weighs them (first and last name swapped: the last-name
+            comparison's "swapped" level holds both names' evidence once).
     """
 
     name: str
@@ -70,6 +78,7 @@ class Comparison:
     any_of: str | None = None
     redundant_with: tuple[str, ...] = ()
     guard: bool = False
+    counted_elsewhere: Level | None = None
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -83,7 +92,11 @@ def _fuzzy_levels(column: str, variants: tuple[str, ...], bands: tuple[float, ..
 
 
 def _for_column(
-    column: str, kind: str, available: set[str], name_parts: tuple[str, ...]
+    column: str,
+    kind: str,
+    available: set[str],
+    name_parts: tuple[str, ...],
+    partner: str | None = None,
 ) -> list[Comparison]:
     sorted_variant = f"{column}:sorted"
     variants = (sorted_variant,) if sorted_variant in available else ()
@@ -106,13 +119,25 @@ def _for_column(
     if kind in ("full_address", "text", "product_name"):
         levels = [*_fuzzy_levels(column, variants, (0.80, 0.90)), *words, exact]
         return [Comparison(column, column, tuple(levels))]
-    if kind == "first_name":
+    if kind in ("first_name", "last_name"):
+        # First and last name swapped on one side: one level of the last-name
+        # comparison, and no evidence in the first-name one; weighed in both, the two
+        # rare "swapped" levels would outweigh two exact, common names.
+        swapped = Level("swapped", "crossed", (partner or column, column), _CROSSED)
+        fuzzy = _fuzzy_levels(column, (), (0.80, 0.92))
+        if kind == "last_name":
+            name_levels = (swapped, *fuzzy, exact) if partner else (*fuzzy, exact)
+            return [Comparison(column, column, name_levels, term_frequency=column)]
         initial = Level("initial", "initial", (column,))
-        fuzzy = _fuzzy_levels(column, (), (0.80, 0.92))
-        return [Comparison(column, column, (initial, *fuzzy, exact), term_frequency=column)]
-    if kind == "last_name":
-        fuzzy = _fuzzy_levels(column, (), (0.80, 0.92))
-        return [Comparison(column, column, (*fuzzy, exact), term_frequency=column)]
+        return [
+            Comparison(
+                column,
+                column,
+                (initial, *fuzzy, exact),
+                term_frequency=column,
+                counted_elsewhere=swapped if partner else None,
+            )
+        ]
     if kind == "street":
         return [Comparison(column, column, (*_fuzzy_levels(column, (), (0.80, 0.92)), exact))]
     if kind == "city":
@@ -151,9 +176,15 @@ def auto_comparisons(prepared: Prepared) -> list[Comparison]:
     name_parts = tuple(
         column for column, kind in prepared.kinds.items() if kind in ("first_name", "last_name")
     )
+    first = {kind: column for column, kind in reversed(prepared.kinds.items())}
+    # The first first-name column and the first last-name column may be swapped.
+    partners = {
+        first.get("first_name"): first.get("last_name"),
+        first.get("last_name"): first.get("first_name"),
+    }
     out: list[Comparison] = []
     for column, kind in prepared.kinds.items():
-        out.extend(_for_column(column, kind, available, name_parts))
+        out.extend(_for_column(column, kind, available, name_parts, partners.get(column)))
     return out
 
 
@@ -219,6 +250,62 @@ def _pair_scores(
     return scores
 
 
+def _jw_across(
+    prepared: Prepared, first: str, second: str, left: IntArray, right: IntArray, cutoff: float
+) -> FloatArray:
+    """Jaro-Winkler of ``first`` on the left against ``second`` on the right, per pair.
+
+    Computed once per distinct value pair; ``0`` where either side is missing.
+    """
+    one, other = prepared.features[first], prepared.features[second]
+    codes_a, codes_b = one.codes[left], other.codes[right]
+    both = (codes_a >= 0) & (codes_b >= 0)
+    scores = np.zeros(len(left))
+    width = len(other.values) + 1
+    inverse, distinct = pd.factorize(codes_a[both] * width + codes_b[both])
+    result = cpdist(
+        one.values[distinct // width].tolist(),
+        other.values[distinct % width].tolist(),
+        scorer=JaroWinkler.normalized_similarity,
+        score_cutoff=cutoff,
+        workers=-1,
+    ).astype(np.float64)
+    scores[both] = result[inverse]
+    return scores
+
+
+def _crossed(
+    prepared: Prepared, level: Level, left: IntArray, right: IntArray
+) -> npt.NDArray[np.bool_]:
+    """Pairs whose two features agree when one side's are swapped (first ↔ last name).
+
+    Where both features have initials, only pairs whose initials cross are scored: most
+    pairs (all random ones) fail there, and Jaro-Winkler over the rest is cheap.
+    """
+    first, second = level.features
+    held = np.ones(len(left), dtype=bool)
+    if f"{first}:initial" in prepared.features and f"{second}:initial" in prepared.features:
+        a, b = _shared_codes(
+            prepared.features[f"{first}:initial"], prepared.features[f"{second}:initial"]
+        )
+        held = (a[left] == b[right]) & (b[left] == a[right]) & (a[left] >= 0) & (b[left] >= 0)
+    for one, other in ((first, second), (second, first)):
+        rows = np.flatnonzero(held)
+        scores = _jw_across(prepared, one, other, left[rows], right[rows], level.threshold)
+        held[rows] = scores >= level.threshold
+    return held
+
+
+def _shared_codes(one: Feature, other: Feature) -> tuple[IntArray, IntArray]:
+    """Per record, each feature's value as a position in their joint sorted values."""
+    vocabulary = np.unique(np.concatenate([one.values, other.values]))
+    out = []
+    for feature in (one, other):
+        positions = np.searchsorted(vocabulary, feature.values).astype(np.int64)
+        out.append(np.where(feature.codes >= 0, positions[np.maximum(feature.codes, 0)], -1))
+    return out[0], out[1]
+
+
 _Cache = dict[tuple[str, str], FloatArray]
 
 
@@ -242,6 +329,8 @@ def _holds(
     cache: _Cache,
     cutoffs: dict[tuple[str, str], float],
 ) -> npt.NDArray[np.bool_]:
+    if level.test == "crossed":
+        return _crossed(prepared, level, left, right)
     held = np.zeros(len(left), dtype=bool)
     for name in level.features:
         if (name, level.test) not in cache:
@@ -280,6 +369,9 @@ def compare(
     for name in comparison.redundant_with:
         part = prepared.features[name].present
         present &= ~(part[left] & part[right])
+    if comparison.counted_elsewhere is not None:
+        rows = np.flatnonzero(present)
+        present[rows] = ~_crossed(prepared, comparison.counted_elsewhere, left[rows], right[rows])
     levels = np.where(present, 1, 0).astype(np.int8)
     todo = np.flatnonzero(present)
     # Strongest level first: a pair that reached a level is not tested against weaker

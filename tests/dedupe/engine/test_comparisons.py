@@ -1,0 +1,29 @@
+"""Name comparisons: swapped first and last names count once, in the last-name comparison."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dedupe.engine.comparisons import auto_comparisons, compare
+from dedupe.engine.prepare import prepare
+
+
+def test_swapped_names_are_one_swapped_level_and_a_missing_first_name() -> None:
+    frame = pd.DataFrame(
+        {
+            "first": ["harriet", "white", "harriet", "oliver"],
+            "last": ["white", "hariet", "white", "grant"],
+        }
+    )
+    prepared = prepare(frame, {"first": "first_name", "last": "last_name"}, parallel=False)
+    first, last = auto_comparisons(prepared)
+    left, right = np.array([0, 0, 0]), np.array([1, 2, 3])
+    first_levels = compare(prepared, first, left, right)
+    last_levels = compare(prepared, last, left, right)
+    # Swapped (with a typo): no first-name evidence, the last name's "swapped" level.
+    assert first.labels[first_levels[0]] == "missing"
+    assert last.labels[last_levels[0]] == "swapped"
+    # Written the same way round: the usual levels; strangers differ.
+    assert first.labels[first_levels[1]] == last.labels[last_levels[1]] == "exact"
+    assert first.labels[first_levels[2]] == last.labels[last_levels[2]] == "different"
