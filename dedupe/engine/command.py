@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from dedupe.engine.config import ConfigError, EngineConfig, load_config
+from dedupe.engine.csv_columns import CsvColumns, read_csv_columns
 from dedupe.engine.labels import read_labels
 from dedupe.engine.run import deduplicate
 
@@ -46,21 +47,7 @@ def read_records(path: Path, columns: Collection[str] | None = None) -> pd.DataF
         if columns is not None:
             frame = frame[[name for name in frame.columns if name in columns]]
         return frame.astype(str).where(frame.notna(), "")
-    wanted = None if columns is None else frozenset(columns)
-    return pd.read_csv(
-        path,
-        dtype=str,
-        keep_default_na=False,
-        na_filter=False,
-        usecols=None if wanted is None else wanted.__contains__,
-    )
-
-
-def _input_columns(path: Path) -> list[str]:
-    """The column names of a CSV file (its header), or ``[]`` for Parquet."""
-    if path.suffix.lower() in _PARQUET:
-        return []
-    return [str(name) for name in pd.read_csv(path, nrows=0, dtype=str).columns]
+    return read_csv_columns(path, columns)
 
 
 def _used_columns(config: EngineConfig) -> set[str]:
@@ -69,6 +56,13 @@ def _used_columns(config: EngineConfig) -> set[str]:
     if config.source_column:
         used.add(config.source_column)
     return used
+
+
+def _records(path: Path, config: EngineConfig) -> pd.DataFrame | CsvColumns:
+    """Parquet read whole (only the used columns); CSV left for the engine to read."""
+    if path.suffix.lower() in _PARQUET:
+        return read_records(path, _used_columns(config))
+    return CsvColumns.open(path)
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
@@ -119,16 +113,9 @@ def run_dedupe_command(
         if labels is not None:
             say(f"{len(labels):,} labelled pairs from {labels_path}")
         say(f"reading {input_path}")
-        header = _input_columns(Path(input_path))
-        if header:
-            # Missing columns are named against the whole header, not only those read.
-            config.check_columns(header)
         # No local reference to the frame: the engine frees it once standardised.
         result = deduplicate(
-            read_records(Path(input_path), _used_columns(config)),
-            config,
-            labels=labels,
-            progress=say,
+            _records(Path(input_path), config), config, labels=labels, progress=say
         )
     except ConfigError as error:
         print(f"error: {config_path}: {error}", file=sys.stderr)

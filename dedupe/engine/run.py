@@ -17,6 +17,7 @@ from dedupe.engine.blocking import auto_keys, candidate_pairs
 from dedupe.engine.clustering import cluster
 from dedupe.engine.comparisons import Comparison, auto_comparisons, level_matrix
 from dedupe.engine.config import ConfigError, EngineConfig, Thresholds
+from dedupe.engine.csv_columns import CsvColumns
 from dedupe.engine.explain import explain
 from dedupe.engine.fellegi_sunter import (
     Model,
@@ -28,7 +29,7 @@ from dedupe.engine.fellegi_sunter import (
     with_labels,
 )
 from dedupe.engine.labels import Labelled, decided, labelled_levels, pattern_codes, pattern_shifts
-from dedupe.engine.prepare import Prepared, prepare
+from dedupe.engine.prepare import Prepared, prepare, prepare_read
 
 __all__ = ["EngineResult", "deduplicate"]
 
@@ -150,6 +151,8 @@ def _total_adjustment(
 _GUARD_WEIGHT = -40.0
 # Fewer records than this: forking a second process for u costs more than it saves.
 _BACKGROUND_MIN = 50_000
+# The same for reading a file (about 50,000 records of a customer file).
+_BACKGROUND_MIN_BYTES = 4_000_000
 
 
 def _guards(comparisons: list[Comparison]) -> dict[int, FloatArray]:
@@ -251,17 +254,32 @@ def _parameters(comparisons: list[Comparison], model: Model) -> dict[str, Any]:
     }
 
 
+def _read_and_prepare(records: CsvColumns, config: EngineConfig) -> tuple[Prepared, pd.DataFrame]:
+    """Features and the id and source columns of a file, each process reading its share."""
+    config.check_columns(list(records.header))
+    keep = [config.id_column, *([config.source_column] if config.source_column else [])]
+    return prepare_read(
+        records.read,
+        config.compared,
+        keep=keep,
+        parallel=config.parallel and records.size_bytes >= _BACKGROUND_MIN_BYTES,
+        simplify_chinese=config.simplify_chinese,
+    )
+
+
 def deduplicate(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | CsvColumns,
     config: EngineConfig,
     *,
     labels: pd.DataFrame | None = None,
     progress: Progress | None = None,
 ) -> EngineResult:
-    """Deduplicate (or link, with a source column) the records of a frame.
+    """Deduplicate (or link, with a source column) the records of a frame or CSV file.
 
     Args:
-        frame: One row per record; values as strings, ``""`` or NA for missing.
+        frame: One row per record; values as strings, ``""`` or NA for missing. A
+            :class:`CsvColumns` file is read here, the columns shared out with the
+            standardising over two processes; the phase ``prepare`` then includes it.
         config: What each column is, plus overrides.
         labels: Optional labelled pairs (``left_id``, ``right_id``, ``is_match``) that
             refine the estimates.
@@ -289,7 +307,11 @@ def deduplicate(
             f"peak RSS {_peak_rss_mb():,} MB)"
         )
 
-    config.check_columns([str(column) for column in frame.columns])
+    prepared: Prepared | None = None
+    if isinstance(frame, CsvColumns):
+        prepared, frame = _read_and_prepare(frame, config)
+    else:
+        config.check_columns([str(column) for column in frame.columns])
     ids = pd.Index(frame[config.id_column].astype(str))
     if ids.has_duplicates:
         repeated = ids[ids.duplicated()].unique()[:5].tolist()
@@ -298,9 +320,13 @@ def deduplicate(
     sources: IntArray | None = None
     if config.source_column:
         sources = pd.factorize(frame[config.source_column].astype(str))[0].astype(np.int64)
-    prepared = prepare(
-        frame, config.compared, parallel=config.parallel, simplify_chinese=config.simplify_chinese
-    )
+    if prepared is None:
+        prepared = prepare(
+            frame,
+            config.compared,
+            parallel=config.parallel,
+            simplify_chinese=config.simplify_chinese,
+        )
     # From here on only the features are needed; when the caller passed the frame
     # without keeping a reference (as the command does), its memory is freed now.
     del frame
@@ -361,6 +387,7 @@ def deduplicate(
         prepared, comparisons, model, levels, left
     )
     joined: tuple[IntArray, IntArray] = (left, right)
+    extra_probability = np.empty(0)
     if labelled is not None and len(labelled[1]):
         sizes = [len(comparison.labels) for comparison in comparisons]
         weight += pattern_shifts(pattern_codes(levels, sizes), model, labelled, sizes)
@@ -368,13 +395,21 @@ def deduplicate(
             left, right, size, labelled_left, labelled_right, labelled[1]
         )
         weight[where] = np.where(flags, 60.0, -60.0)
-        joined = (np.concatenate([left, extra_left]), np.concatenate([right, extra_right]))
+        # Labelled non-matches blocking did not pair still keep their records apart.
+        _, _, apart_left, apart_right = decided(
+            left, right, size, labelled_left, labelled_right, ~labelled[1]
+        )
+        joined = (
+            np.concatenate([left, extra_left, apart_left]),
+            np.concatenate([right, extra_right, apart_right]),
+        )
+        extra_probability = np.r_[np.ones(len(extra_left)), np.zeros(len(apart_left))]
     probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))
     thresholds = config.thresholds
     record_labels, clustering = cluster(
         size,
         *joined,
-        np.concatenate([probability, np.ones(len(joined[0]) - len(left))]),
+        np.concatenate([probability, extra_probability]),
         match=thresholds.match,
         cannot_link=thresholds.cannot_link,
     )

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
-from dedupe.engine.prepare import prepare, standardise_column
+from bench.dedupe.generate import generate
+from dedupe.engine.csv_columns import CsvColumns
+from dedupe.engine.prepare import _split, prepare, prepare_read, standardise_column
 
 
 def test_company_names_fold_legal_forms_and_width() -> None:
@@ -53,3 +58,39 @@ def test_prepare_builds_variants() -> None:
     assert prepared.features["name:site"].strings().tolist() == ["leeds", ""]
     assert prepared.features["mail:local"].strings().tolist() == ["info", "sales"]
     assert np.array_equal(prepared.features["mail"].codes, [0, 1])
+
+
+# Shared out so that the country is read by the other process than the phones.
+_TYPES = {
+    "name": "company_name",
+    "street": "street",
+    "postcode": "postcode",
+    "country": "country",
+    "phone": "phone",
+    "email": "email",
+    "date_of_birth": "date_of_birth",
+}
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_reading_while_standardising_gives_the_features_of_the_frame(
+    tmp_path: Path, parallel: bool
+) -> None:
+    data = generate(3000, tmp_path / "data", seed=11)
+    frame = pd.read_csv(data.records, dtype=str, keep_default_na=False)
+    # The phones' process must read the country as well when it is in the other group.
+    columns = dict(_TYPES) if parallel else {"phone": "phone", "country": "country"}
+    expected = prepare(frame, columns, parallel=False)
+    if parallel:
+        forked, here = _split(columns, read=True, head_start=0.6)
+        assert ("phone" in forked) != ("country" in forked)
+    prepared, kept = prepare_read(
+        CsvColumns.open(data.records).read, columns, keep=["record_id"], parallel=parallel
+    )
+    assert kept.columns.tolist() == ["record_id"]
+    assert kept["record_id"].tolist() == frame["record_id"].tolist()
+    assert prepared.size == expected.size == len(frame)
+    assert list(prepared.features) == list(expected.features)
+    for name, feature in expected.features.items():
+        assert prepared.features[name].codes.tolist() == feature.codes.tolist(), name
+        assert prepared.features[name].values.tolist() == feature.values.tolist(), name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -9,6 +11,7 @@ import dedupe.engine.run as engine_run
 from bench.dedupe.generate import generate
 from bench.dedupe.metrics import score
 from dedupe.engine import EngineResult, deduplicate, parse_config
+from dedupe.engine.csv_columns import CsvColumns
 
 # Measured 0.983 on this file (seed 7, 4,000 records; 0.982 with seed 8); the bound leaves room for
 # harmless changes, not for a regression.
@@ -106,3 +109,18 @@ def test_stats_report_cpu_time_per_phase(result: EngineResult) -> None:
     assert set(cpu) == set(result.stats["timings"])
     assert all(seconds >= 0 for seconds in cpu.values())
     assert cpu["prepare"] > 0
+
+
+def test_a_csv_file_read_by_the_engine_gives_the_clusters_of_its_frame(
+    generated: tuple[pd.DataFrame, dict[str, str]],
+    result: EngineResult,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "records.csv"
+    generated[0].to_csv(path, index=False)
+    # Small as the file is, both processes read and standardise their share.
+    monkeypatch.setattr(engine_run, "_BACKGROUND_MIN_BYTES", 0)
+    read = deduplicate(CsvColumns.open(path), parse_config(CONFIG))
+    assert read.clusters.equals(result.clusters)
+    assert read.stats["parameters"] == result.stats["parameters"]
