@@ -105,6 +105,34 @@ def _u_random(
     return frequencies(level_matrix(prepared, comparisons, random_left, random_right), sizes)
 
 
+def _levels(
+    prepared: Prepared,
+    comparisons: list[Comparison],
+    left: IntArray,
+    right: IntArray,
+    *,
+    parallel: bool,
+) -> npt.NDArray[np.int8]:
+    """:func:`level_matrix` of the candidate pairs, the second half in a forked process.
+
+    Comparing is mostly single-threaded: this keeps both cores busy (shared with the
+    process working out u, while that still runs).
+    """
+    half = len(left) // 2
+    second = Background(
+        level_matrix,
+        prepared,
+        comparisons,
+        left[half:],
+        right[half:],
+        enabled=parallel and half >= _BACKGROUND_MIN,
+    )
+    if not second.forked:
+        return level_matrix(prepared, comparisons, left, right)
+    first = level_matrix(prepared, comparisons, left[:half], right[:half])
+    return np.concatenate([first, second.result()])
+
+
 def _tf_adjustments(
     prepared: Prepared,
     comparisons: list[Comparison],
@@ -358,7 +386,7 @@ def deduplicate(
         f"{blocking.reduction_ratio:.6f}",
     )
 
-    levels = level_matrix(prepared, comparisons, left, right)
+    levels = _levels(prepared, comparisons, left, right, parallel=config.parallel)
     phase("compare", f"{len(comparisons)} comparisons")
 
     labelled: Labelled | None = None

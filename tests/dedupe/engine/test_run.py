@@ -90,7 +90,7 @@ def test_linkage_only_across_sources(generated: tuple[pd.DataFrame, dict[str, st
     assert (source[pairs["left_id"]].to_numpy() != source[pairs["right_id"]].to_numpy()).all()
 
 
-def test_u_from_a_second_process_gives_the_same_model(
+def test_u_and_comparisons_in_second_processes_give_the_same_result(
     generated: tuple[pd.DataFrame, dict[str, str]],
     result: EngineResult,
     monkeypatch: pytest.MonkeyPatch,
@@ -102,6 +102,7 @@ def test_u_from_a_second_process_gives_the_same_model(
         assert here.tolist() == there.tolist()
     assert forked.stats["parameters"] == result.stats["parameters"]
     assert forked.clusters.equals(result.clusters)
+    assert forked.pairs.equals(result.pairs)
 
 
 def test_stats_report_cpu_time_per_phase(result: EngineResult) -> None:
