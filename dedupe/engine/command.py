@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import time
 from collections.abc import Collection
@@ -72,6 +73,32 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(path, index=False)
 
 
+# A value holding one of these is quoted in CSV.
+_CSV_SPECIAL = re.compile('[,"\r]')
+
+
+def _write_clusters(clusters: pd.Series, path: Path) -> None:
+    """``record_id,cluster_id`` per record, as :func:`_write` writes it.
+
+    Cluster ids are record ids, so when no record id needs quoting the CSV file is
+    written as one string, without pandas' per-row writer (~4x faster).
+    """
+    header = [str(clusters.index.name), str(clusters.name)]
+    ids = clusters.index.astype(str).tolist()
+    joined = "\n".join([*header, *ids])
+    if (
+        path.suffix.lower() in _PARQUET
+        or joined.count("\n") != len(ids) + 1
+        or _CSV_SPECIAL.search(joined)
+    ):
+        _write(clusters.reset_index(), path)
+        return
+    rows = map(",".join, zip(ids, clusters.astype(str).tolist(), strict=True))
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(",".join(header) + "\n")
+        out.write("".join(row + "\n" for row in rows))
+
+
 def run_dedupe_command(
     input_path: str | Path,
     config_path: str | Path,
@@ -123,7 +150,7 @@ def run_dedupe_command(
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    _write(result.clusters.reset_index(), Path(out_path))
+    _write_clusters(result.clusters, Path(out_path))
     if scored_pairs_path is not None:
         _write(result.pairs, Path(scored_pairs_path))
     say(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dedupe.engine.command import run_dedupe_command
+from dedupe.engine.command import _write_clusters, run_dedupe_command
 
 _RECORDS = """id,company,zip,tax,mail
 1,Acme Pumps GmbH,10115,DE123456789,info@acme-pumps.de
@@ -104,3 +104,23 @@ def test_the_command_does_not_load_the_pipeline_matcher() -> None:
         "assert 'match_products' in dir(dedupe)\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["1", "2", "10", "Ä-7 x"],
+        ["a,b", "c", "d"],
+        ['say "x"', "y", "z"],
+        ["line\nbreak", "q", "r"],
+        ["cr\rx", "s", "t"],
+        ["", "u", "v"],
+    ],
+)
+def test_clusters_file_is_what_pandas_writes(tmp_path: Path, ids: list[str]) -> None:
+    index = pd.Index(ids, name="record_id")
+    clusters = pd.Series([ids[0], ids[0], ids[2]] + ids[3:], index=index, name="cluster_id")
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    _write_clusters(clusters, fast)
+    clusters.reset_index().to_csv(slow, index=False)
+    assert fast.read_bytes() == slow.read_bytes()
