@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pytest
 import dedupe.engine.run as engine_run
 from bench.dedupe.generate import generate
 from bench.dedupe.metrics import score
-from dedupe.engine import EngineResult, deduplicate, parse_config
+from dedupe.engine import ConfigError, EngineResult, deduplicate, parse_config
 from dedupe.engine.csv_columns import CsvColumns
 
 # Measured 0.983 on this file (seed 7, 4,000 records; 0.982 with seed 8); the bound leaves room for
@@ -125,3 +126,23 @@ def test_a_csv_file_read_by_the_engine_gives_the_clusters_of_its_frame(
     read = deduplicate(CsvColumns.open(path), parse_config(CONFIG))
     assert read.clusters.equals(result.clusters)
     assert read.stats["parameters"] == result.stats["parameters"]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_garbage_collector_is_paused_during_a_run_and_restored(
+    generated: tuple[pd.DataFrame, dict[str, str]], enabled: bool
+) -> None:
+    seen: list[bool] = []
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        deduplicate(
+            generated[0], parse_config(CONFIG), progress=lambda _: seen.append(gc.isenabled())
+        )
+        assert seen and not any(seen)
+        assert gc.isenabled() is enabled
+        with pytest.raises(ConfigError):
+            deduplicate(generated[0], parse_config({**CONFIG, "id_column": "kind"}))
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
