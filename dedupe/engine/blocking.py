@@ -30,6 +30,10 @@ __all__ = [
 
 IntArray = npt.NDArray[np.int64]
 _CHUNK = 4_000_000
+# Key codes stay below this; the pair codes' six low bits name the key.
+_CODE_LIMIT = 1 << 62
+_KEY_BITS = 6
+_KEY_MASK = (1 << _KEY_BITS) - 1
 
 # Single features that identify a record on their own when equal.
 _SINGLE = (
@@ -141,6 +145,9 @@ def auto_keys(prepared: Prepared) -> list[list[str]]:
 def key_codes(prepared: Prepared, key: list[str]) -> IntArray:
     """Combine features into one integer code per record, ``-1`` if any part is missing.
 
+    Records share a code exactly when they share every part. Codes are non-negative but
+    not dense: combinations are renumbered only when the next part could overflow.
+
     Args:
         prepared: The standardised features.
         key: Feature names.
@@ -148,13 +155,27 @@ def key_codes(prepared: Prepared, key: list[str]) -> IntArray:
     Returns:
         Codes.
     """
-    codes = blocking_feature(prepared, key[0]).codes.copy()
+    first = blocking_feature(prepared, key[0])
+    codes, bound = first.codes.copy(), max(len(first.values), 1)
     for name in key[1:]:
         feature = blocking_feature(prepared, name)
-        both = (codes >= 0) & feature.present
-        combined = np.where(both, codes * (len(feature.values) + 1) + feature.codes, -1)
-        codes = np.where(both, pd.factorize(combined)[0], -1).astype(np.int64)
+        width = len(feature.values)
+        if width == 1 and bool(feature.present.all()):
+            continue  # one value everywhere (a ``:tag``): the blocks stay as they are
+        if bound * width >= _CODE_LIMIT:
+            codes, bound = _renumbered(codes)
+        codes = np.where((codes >= 0) & feature.present, codes * width + feature.codes, -1)
+        bound *= width
     return codes
+
+
+def _renumbered(codes: IntArray) -> tuple[IntArray, int]:
+    """The same grouping of the records, numbered densely from 0."""
+    holding = codes >= 0
+    dense, distinct = pd.factorize(codes[holding])
+    out = np.full(len(codes), -1, dtype=np.int64)
+    out[holding] = dense
+    return out, max(len(distinct), 1)
 
 
 def block_limit(sizes: IntArray, max_block: int, max_pairs_per_record: float) -> int:
@@ -174,9 +195,16 @@ def block_limit(sizes: IntArray, max_block: int, max_pairs_per_record: float) ->
         The block size limit (at least 2, so pairs of two always count).
     """
     records = max(int(sizes.sum()), 1)
-    distinct, counts = np.unique(sizes[(sizes >= 2) & (sizes <= max_block)], return_counts=True)
+    return _limit(
+        sizes[(sizes >= 2) & (sizes <= max_block)], records, max_block, max_pairs_per_record
+    )
+
+
+def _limit(kept: IntArray, records: int, max_block: int, max_pairs_per_record: float) -> int:
+    """:func:`block_limit` of the blocks within the bound, given the records holding the key."""
+    distinct, counts = np.unique(kept, return_counts=True)
     pairs = np.cumsum(counts * distinct * (distinct - 1) // 2)
-    fitting = distinct[pairs <= max_pairs_per_record * records]
+    fitting = distinct[pairs <= max_pairs_per_record * max(records, 1)]
     if len(fitting) == len(distinct):
         return max_block
     return max(int(fitting[-1]), 2) if len(fitting) else 2
@@ -196,39 +224,73 @@ def pair_rate(sizes: IntArray, max_block: int) -> float:
     return float((kept * (kept - 1) // 2).sum()) / max(int(sizes.sum()), 1)
 
 
-def _sizes(codes: IntArray) -> IntArray:
-    counts = np.bincount(codes[codes >= 0])
-    return counts[counts > 0]
+@dataclass(frozen=True)
+class _Blocks:
+    """One key's records grouped by code; only blocks within the bound keep members.
 
+    Attributes:
+        bound: The absolute block size bound.
+        records: Records holding the key.
+        oversized: Blocks above the absolute bound.
+        sizes: Sizes of the blocks of 2 up to the absolute bound.
+        members: Record indices of those blocks, one block after the other.
+    """
 
-def _block_pairs(
-    codes: IntArray, max_block: int, max_pairs_per_record: float = float("inf")
-) -> tuple[IntArray, IntArray, int, int]:
-    """All pairs within blocks of equal code: (left, right, skipped blocks, block limit)."""
-    members = np.flatnonzero(codes >= 0)
-    order = members[np.argsort(codes[members], kind="stable")]
-    if len(order) < 2:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, 0, max_block
-    sorted_codes = codes[order]
-    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
-    sizes = np.diff(np.r_[starts, len(order)])
-    max_block = block_limit(sizes, max_block, max_pairs_per_record)
-    lefts: list[IntArray] = []
-    rights: list[IntArray] = []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_block)]):
-        first, second = np.triu_indices(int(size), 1)
-        block_starts = starts[sizes == size]
-        step = max(1, _CHUNK // len(first))
-        for begin in range(0, len(block_starts), step):
-            chunk = block_starts[begin : begin + step, None]
-            lefts.append(order[(chunk + first).ravel()])
-            rights.append(order[(chunk + second).ravel()])
-    skipped = int(np.count_nonzero(sizes > max_block))
-    if not lefts:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, skipped, max_block
-    return np.concatenate(lefts), np.concatenate(rights), skipped, max_block
+    bound: int
+    records: int
+    oversized: int
+    sizes: IntArray
+    members: IntArray
+
+    @classmethod
+    def of(cls, codes: IntArray, max_block: int) -> _Blocks:
+        """Group records by code (``-1``: in no block)."""
+        holding = np.flatnonzero(codes >= 0)
+        if not len(holding):
+            empty = np.empty(0, dtype=np.int64)
+            return cls(max_block, 0, 0, empty, empty)
+        # Order within a block does not matter (the union sorts the pairs): no stable sort.
+        order = holding[np.argsort(codes[holding])]
+        sorted_codes = codes[order]
+        bounds = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1], True])
+        sizes = np.diff(bounds)
+        kept = (sizes >= 2) & (sizes <= max_block)
+        in_kept = np.repeat(kept, sizes)
+        return cls(
+            bound=max_block,
+            records=len(holding),
+            oversized=int(np.count_nonzero(sizes > max_block)),
+            sizes=sizes[kept].astype(np.int64),
+            members=order[in_kept],
+        )
+
+    @property
+    def pair_rate(self) -> float:
+        """Pairs per record holding the key (:func:`pair_rate`)."""
+        return float((self.sizes * (self.sizes - 1) // 2).sum()) / max(self.records, 1)
+
+    def pairs(self, max_pairs_per_record: float) -> tuple[IntArray, IntArray, int, int]:
+        """All pairs within blocks that fit the budget: (left, right, skipped, block limit).
+
+        Blocks of equal size are expanded together with one ``triu_indices`` per size.
+        """
+        limit = _limit(self.sizes, self.records, self.bound, max_pairs_per_record)
+        starts = np.cumsum(self.sizes) - self.sizes
+        lefts: list[IntArray] = []
+        rights: list[IntArray] = []
+        for size in np.unique(self.sizes[self.sizes <= limit]):
+            first, second = np.triu_indices(int(size), 1)
+            block_starts = starts[self.sizes == size]
+            step = max(1, _CHUNK // len(first))
+            for begin in range(0, len(block_starts), step):
+                chunk = block_starts[begin : begin + step, None]
+                lefts.append(self.members[(chunk + first).ravel()])
+                rights.append(self.members[(chunk + second).ravel()])
+        skipped = self.oversized + int(np.count_nonzero(self.sizes > limit))
+        if not lefts:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, skipped, limit
+        return np.concatenate(lefts), np.concatenate(rights), skipped, limit
 
 
 def candidate_pairs(
@@ -260,15 +322,13 @@ def candidate_pairs(
     size = prepared.size
     stats = BlockingStats()
     keys = keys[:62]
-    rates = [pair_rate(_sizes(key_codes(prepared, key)), max_block_size) for key in keys]
-    typical = float(np.median([rate for rate in rates if rate > 0] or [0.0]))
+    # Each key's records are grouped once; the budget needs every key's pair rate first.
+    blocks = [_Blocks.of(key_codes(prepared, key), max_block_size) for key in keys]
+    typical = float(np.median([each.pair_rate for each in blocks if each.pair_rate > 0] or [0.0]))
     stats.pairs_per_record_budget = pair_budget * typical
     encoded: list[IntArray] = []
-    bits: list[IntArray] = []
-    for number, key in enumerate(keys):
-        left, right, skipped, limit = _block_pairs(
-            key_codes(prepared, key), max_block_size, stats.pairs_per_record_budget
-        )
+    for number, (key, key_blocks) in enumerate(zip(keys, blocks, strict=True)):
+        left, right, skipped, limit = key_blocks.pairs(stats.pairs_per_record_budget)
         if sources is not None and not within_sources:
             keep = sources[left] != sources[right]
             left, right = left[keep], right[keep]
@@ -277,25 +337,25 @@ def candidate_pairs(
         stats.skipped_blocks[name] = skipped
         stats.block_limits[name] = limit
         stats.key_names.append(name)
-        encoded.append(np.minimum(left, right) * size + np.maximum(left, right))
-        bits.append(np.full(len(left), 1 << number, dtype=np.int64))
-    pairs, masks = _union(encoded, bits)
+        # The key number rides in the low bits: one plain sort of the codes unites them.
+        pair_codes = np.minimum(left, right) * size + np.maximum(left, right)
+        encoded.append((pair_codes << _KEY_BITS) | number)
+    pairs, masks = _union(encoded)
     stats.candidate_pairs = len(pairs)
     stats.possible_pairs = _possible(size, sources, within_sources)
     stats.reduction_ratio = 1.0 - len(pairs) / max(stats.possible_pairs, 1)
     return pairs // size, pairs % size, masks, stats
 
 
-def _union(encoded: list[IntArray], bits: list[IntArray]) -> tuple[IntArray, IntArray]:
-    """Distinct encoded pairs and the OR of the key bits of each."""
-    every = np.concatenate(encoded) if encoded else np.empty(0, dtype=np.int64)
+def _union(encoded: list[IntArray]) -> tuple[IntArray, IntArray]:
+    """Distinct pairs and the OR of the key bits of each, from ``pair << 6 | key``."""
+    every = np.sort(np.concatenate(encoded)) if encoded else np.empty(0, dtype=np.int64)
     if not len(every):
         return every, every.copy()
-    order = np.argsort(every, kind="stable")
-    every = every[order]
-    starts = np.flatnonzero(np.r_[True, every[1:] != every[:-1]])
-    masks = np.bitwise_or.reduceat(np.concatenate(bits)[order], starts)
-    return every[starts], masks
+    pairs = every >> _KEY_BITS
+    starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
+    masks = np.bitwise_or.reduceat(np.left_shift(1, every & _KEY_MASK), starts)
+    return pairs[starts], masks
 
 
 def _possible(size: int, sources: IntArray | None, within_sources: bool) -> int:

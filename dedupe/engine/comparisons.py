@@ -209,6 +209,10 @@ def _pair_scores(
     both = (first >= 0) & (second >= 0)
     if test == "exact":
         return (both & (first == second)).astype(np.float64)
+    if test == "swap":
+        # Per distinct date rather than per pair: few dates, many pairs.
+        swapped = _day_month_swapped(prepared, feature_name).codes[left]
+        return (both & (swapped == second)).astype(np.float64)
     scores = np.full(len(left), -np.inf if test == "lev" else 0.0)
     width = len(feature.values) + 1
     # Hash-based (pandas) rather than sort-based (np.unique): several times faster.
@@ -231,11 +235,6 @@ def _pair_scores(
             score_cutoff=int(cutoff),
             workers=-1,
         ).astype(np.float64)
-    elif test == "swap":
-        swapped = pd.Series(values_a, dtype=object).str.replace(
-            r"^(\d{4})-(\d{2})-(\d{2})$", r"\1-\3-\2", regex=True
-        )
-        result = (swapped.to_numpy(dtype=object) == values_b).astype(np.float64)
     elif test == "initial":
         result = np.array(
             [
@@ -248,6 +247,25 @@ def _pair_scores(
         raise ValueError(f"unknown test {test!r}")
     scores[both] = result[inverse]
     return scores
+
+
+def _day_month_swapped(prepared: Prepared, name: str) -> Feature:
+    """Per record, the date of ``name`` with day and month swapped, coded as ``name``'s values.
+
+    ``-1`` where that date is no value of ``name`` (no record could agree with it); a
+    value that is not an ISO date stays itself. Worked out once per distinct date and
+    kept in ``prepared.features`` (as ``name:day_month_swapped``) for later pairs.
+    """
+    key = f"{name}:day_month_swapped"
+    if key not in prepared.features:
+        feature = prepared.features[name]
+        dates = pd.Series(feature.values, dtype=object)
+        iso = dates.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy(dtype=bool)
+        swapped = dates.where(~iso, dates.str[:5] + dates.str[8:10] + dates.str[4:7])
+        per_value = pd.Index(feature.values).get_indexer(swapped).astype(np.int64)
+        codes = np.where(feature.codes >= 0, per_value[np.maximum(feature.codes, 0)], -1)
+        prepared.features[key] = Feature(codes, feature.values)
+    return prepared.features[key]
 
 
 def _jw_across(

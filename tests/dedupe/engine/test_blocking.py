@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from dedupe.engine.blocking import auto_keys, candidate_pairs
+from dedupe.engine.blocking import auto_keys, candidate_pairs, key_codes
 from dedupe.engine.prepare import prepare
 
 
@@ -91,3 +91,47 @@ def test_auto_keys_follow_the_column_types() -> None:
     assert ["n:sorted"] in keys
     assert ["n:first", "zip"] in keys
     assert ["last", "dob"] in keys
+
+
+def test_key_masks_name_every_key_that_made_the_pair() -> None:
+    frame = _frame(150, seed=5)
+    frame["everywhere"] = "x"  # one value on every record, like a ``:tag`` part
+    columns = {"tax": "exact", "city": "exact", "zip": "exact", "everywhere": "exact"}
+    prepared = prepare(frame, columns)
+    keys = [["tax"], ["city", "zip"], ["zip", "everywhere"], ["tax", "city", "zip"]]
+    left, right, masks, stats = candidate_pairs(prepared, keys, max_block_size=1000)
+    assert set(zip(left.tolist(), right.tolist(), strict=True)) == _brute_force(frame, keys)
+    for bit, key in enumerate(keys):
+        agree = np.ones(len(left), dtype=bool)
+        for column in key:
+            values = frame[column].to_numpy()
+            agree &= values[left] == values[right]
+        assert np.array_equal(agree, (masks >> bit) & 1 == 1), key
+        assert stats.keys["+".join(key)] == len(_brute_force(frame, [key]))
+
+
+def test_key_codes_of_many_wide_parts_group_exactly_the_equal_records() -> None:
+    # Four parts of ~70,000 values each: their combined code range overflows 64 bits,
+    # so the codes are renumbered on the way; the grouping must not change.
+    size = 70_000
+    rng = np.random.default_rng(11)
+    columns = {name: [f"{name}{i}" for i in rng.permutation(size)] for name in "abcd"}
+    frame = pd.DataFrame(columns)
+    frame.iloc[7] = frame.iloc[3]  # equal on every part: one block
+    frame.loc[9, ["a", "b", "c"]] = frame.loc[3, ["a", "b", "c"]]  # differs in "d"
+    frame.loc[12, "d"] = None  # a missing part: no code
+    prepared = prepare(frame, dict.fromkeys("abcd", "exact"), parallel=False)
+    codes = key_codes(prepared, list("abcd"))
+    assert codes[12] == -1
+    assert codes[3] == codes[7] != codes[9]
+    assert len(np.unique(codes[codes >= 0])) == size - 2
+    left, right, _, _ = candidate_pairs(prepared, [list("abcd")], max_block_size=10)
+    assert list(zip(left.tolist(), right.tolist(), strict=True)) == [(3, 7)]
+
+
+def test_a_key_no_record_holds_makes_no_pairs() -> None:
+    frame = pd.DataFrame({"tax": ["1", "1", "2"], "zip": [None, None, None]})
+    prepared = prepare(frame, {"tax": "exact", "zip": "exact"})
+    left, _, masks, stats = candidate_pairs(prepared, [["zip"], ["tax"]], max_block_size=10)
+    assert stats.keys == {"zip": 0, "tax": 1}
+    assert masks.tolist() == [0b10] and len(left) == 1

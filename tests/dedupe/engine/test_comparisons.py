@@ -27,3 +27,16 @@ def test_swapped_names_are_one_swapped_level_and_a_missing_first_name() -> None:
     # Written the same way round: the usual levels; strangers differ.
     assert first.labels[first_levels[1]] == last.labels[last_levels[1]] == "exact"
     assert first.labels[first_levels[2]] == last.labels[last_levels[2]] == "different"
+
+
+def test_day_and_month_swapped_is_its_own_date_level() -> None:
+    frame = pd.DataFrame(
+        {"dob": ["1980-03-07", "1980-07-03", "1980-03-08", "1980-07-04", "1981-07-03", ""]}
+    )
+    prepared = prepare(frame, {"dob": "date_of_birth"}, parallel=False)
+    (dob,) = auto_comparisons(prepared)
+    left, right = np.zeros(5, dtype=np.int64), np.arange(1, 6)
+    labels = [dob.labels[level] for level in compare(prepared, dob, left, right)]
+    assert labels == ["day/month swap", "1 edit", "different", "different", "missing"]
+    # Either side may be the swapped one.
+    assert dob.labels[compare(prepared, dob, right[:1], left[:1])[0]] == "day/month swap"
