@@ -1109,8 +1109,142 @@ def site_suffixes(values: Sequence[str]) -> list[str]:
 
 
 # Characters that make company_names split a name into other words than fold_texts
-# does ("&" and "+" only add the word "and", which is no site word).
-_COMPANY_MARKS = re.compile("[(\\[{']")
+# does: brackets (their part is dropped) and apostrophes ("&" and "+" only add the
+# word "and", which is no site word).
+_ASCII_MARKS = b"([{'"
+# The same in other names after NFKC, "&" and "+" too: a CJK branch suffix is looked
+# for with the spaces taken out, where an added "and" would split it.
+_OTHER_MARK = re.compile("[([{&+'\u2019]")
+_SITE_MARK = re.compile(f"[{re.escape(_SITE_MARKS)}]")
+
+
+def _lines_holding(data: bytes, lines: int, marks: bytes) -> npt.NDArray[np.bool_]:
+    """Per line of ``data`` (lines joined by newlines), whether it holds one of ``marks``.
+
+    ``marks`` are ASCII, whose bytes occur in UTF-8 only as themselves. Deleting every
+    other byte but the newlines is one C-level pass; the rest is small.
+    """
+    kept = np.frombuffer(data.translate(None, _ALL_BUT[marks]), dtype=np.uint8)
+    newline = kept == 10
+    out = np.zeros(lines, dtype=bool)
+    out[np.cumsum(newline)[~newline]] = True
+    return out
+
+
+class _AllBut(dict[bytes, bytes]):
+    """Marks → every other byte but the newline (to delete with ``bytes.translate``)."""
+
+    def __missing__(self, marks: bytes) -> bytes:
+        value = self[marks] = bytes(set(range(256)) - set(marks) - {10})
+        return value
+
+
+_ALL_BUT = _AllBut()
+
+
+def _lines_matching(lines: list[str], pattern: re.Pattern[str]) -> npt.NDArray[np.bool_]:
+    """Per line, whether ``pattern`` (never matching a newline) matches in it."""
+    ends = np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1)
+    starts = np.fromiter(
+        (match.start() for match in pattern.finditer("\n".join(lines))), dtype=np.int64
+    )
+    out = np.zeros(len(lines), dtype=bool)
+    out[np.searchsorted(ends, starts, side="right")] = True
+    return out
+
+
+def _dashed(lines: Sequence[str], rows: npt.NDArray[np.int64]) -> list[int]:
+    """The rows whose line has a spaced dash (or bar, slash) followed by more."""
+    dash = _DASH_SUFFIX.search
+    return [at for at in rows.tolist() if dash(lines[at])]
+
+
+def _cjk_site_suffix(simplify_chinese: bool) -> re.Pattern[str]:
+    """The CJK branch suffixes, also as folded with or without simplifying Chinese."""
+    table = _FOLD_TABLES[simplify_chinese, True]
+    suffixes = {*_CJK_SITE_SUFFIXES, *(suffix.translate(table) for suffix in _CJK_SITE_SUFFIXES)}
+    return re.compile("|".join(sorted(suffixes)))
+
+
+def _may_name_sites(
+    lines: list[str], folded: list[str], suffix: re.Pattern[str]
+) -> npt.NDArray[np.bool_]:
+    """Per name (NFKC, and folded by :func:`fold_texts`), whether it may name a site.
+
+    A site word among the folded words, a spaced dash or a CJK branch suffix.
+    """
+    out = np.zeros(len(lines), dtype=bool)
+    word, dash, compact = _SITE_WORD.search, _DASH_SUFFIX.search, suffix.search
+    for at, (line, folded_line) in enumerate(zip(lines, folded, strict=True)):
+        out[at] = bool(word(folded_line) or dash(line) or compact(folded_line.replace(" ", "")))
+    return out
+
+
+def _other_site_candidates(
+    values: list[str], folded: list[str], site_word: npt.NDArray[np.bool_], simplify_chinese: bool
+) -> npt.NDArray[np.bool_]:
+    """:func:`_site_candidates` of non-ASCII names.
+
+    Without marks, ``folded`` (as company_names folds) is fold_texts' text but for the
+    spaces between CJK characters, which a branch suffix is looked for without.
+    """
+    lines = unicodedata.normalize("NFKC", "\n".join(values)).split("\n")
+    if len(lines) != len(values):  # pragma: no cover - NFKC made or removed a newline
+        lines = [unicodedata.normalize("NFKC", value).replace("\n", " ") for value in values]
+    suffix = _cjk_site_suffix(simplify_chinese)
+    candidate = site_word | _lines_matching([line.replace(" ", "") for line in folded], suffix)
+    dashes = np.flatnonzero(~candidate & _lines_matching(lines, _SITE_MARK))
+    candidate[_dashed(lines, dashes)] = True
+    marked = np.flatnonzero(_lines_matching(lines, _OTHER_MARK)).tolist()
+    if marked:
+        again = fold_texts([values[at] for at in marked])
+        candidate[marked] = _may_name_sites([lines[at] for at in marked], again, suffix)
+    return candidate
+
+
+def _site_candidates(
+    values: Sequence[str],
+    joined: str,
+    folded: list[str],
+    site_word: npt.NDArray[np.bool_],
+    simplify_chinese: bool,
+) -> npt.NDArray[np.bool_]:
+    """The names :func:`site_suffix` (without a city) may find a site in: all that can.
+
+    A site needs a spaced dash, a site word among the folded words or a CJK branch
+    suffix. The words :func:`company_names` saw (``site_word``: one is a site word) are
+    :func:`fold_texts`' words but in names with brackets or apostrophes; only those are
+    folded again.
+
+    Args:
+        values: Names as written, none with a newline.
+        joined: ``values`` joined by newlines.
+        folded: Each name folded as :func:`company_names` folds it.
+        site_word: Per name, whether one of its folded words is a site word.
+        simplify_chinese: Whether ``folded`` writes Chinese in simplified characters.
+    """
+    count = len(values)
+    plain = np.fromiter(map(str.isascii, values), dtype=bool, count=count)
+    data = joined.encode("utf-8")
+    marked = plain & _lines_holding(data, count, _ASCII_MARKS)
+    candidate = plain & ~marked & site_word
+    dashes = np.flatnonzero(plain & ~marked & ~candidate & _lines_holding(data, count, b"-|/"))
+    candidate[_dashed(values, dashes)] = True
+    rows = np.flatnonzero(marked).tolist()
+    if rows:
+        ascii_marked = [values[at] for at in rows]
+        candidate[rows] = _may_name_sites(
+            ascii_marked, fold_texts(ascii_marked), _cjk_site_suffix(False)
+        )
+    rows = np.flatnonzero(~plain).tolist()
+    if rows:
+        candidate[rows] = _other_site_candidates(
+            [values[at] for at in rows],
+            [folded[at] for at in rows],
+            site_word[rows],
+            simplify_chinese,
+        )
+    return candidate
 
 
 def company_names_and_sites(
@@ -1132,24 +1266,22 @@ def company_names_and_sites(
     """
     if len(values) < _BULK_MIN:
         return company_names(values, simplify_chinese=simplify_chinese), site_suffixes(values)
+    joined = "\n".join(values)
+    one_line_each = joined.count("\n") == len(values) - 1
+    if not one_line_each:
+        joined = _joined(values)
     folded = _fold_lines(
-        _joined(values).split("\n"), simplify_chinese, before=_company_marks, after_other=_join_cjk
+        joined.split("\n"), simplify_chinese, before=_company_marks, after_other=_join_cjk
     )
     names, site_word = _company_names_bulk(folded, None)
-    dash, marked = _DASH_SUFFIX.search, _COMPANY_MARKS.search
+    if one_line_each:
+        candidates = _site_candidates(values, joined, folded, site_word, simplify_chinese)
+    else:  # a value with a newline in it: every name is tested on its own
+        candidates = np.ones(len(values), dtype=bool)
     sites = [""] * len(values)
-    refold: list[int] = []
-    for at, (value, has_word) in enumerate(zip(values, site_word.tolist(), strict=True)):
-        if not value:
-            continue
-        if not value.isascii() or marked(value):
-            refold.append(at)
-        elif has_word or dash(value):
-            sites[at] = site_suffix.__wrapped__(value)
-    others = [values[at] for at in refold]
-    for at, value, folded_value in zip(refold, others, fold_texts(others), strict=True):
-        if _may_name_site(value, folded_value):
-            sites[at] = site_suffix.__wrapped__(value)
+    for at in np.flatnonzero(candidates).tolist():
+        if values[at]:
+            sites[at] = site_suffix.__wrapped__(values[at])
     return names, sites
 
 

@@ -207,6 +207,53 @@ _TAILS = [
 ]
 
 
+_SITE_NAMES = [
+    "Acme Ltd – Bristol plant",
+    "Acme Ltd — Werk Köln",
+    "Acme\t-\tLeeds depot",
+    "Acme | Lyon",
+    "Acme / Lyon",
+    "Acme-Lyon Plant",
+    "Acme Lyon-Sud",
+    "Acme -  ",
+    "Acme Plant's Leeds",
+    "Acme Pl'ant Leeds",
+    "Acme Ltd (Plant 2)",
+    "Acme Ltd [Depot Nord]",
+    "Acme Ltd ｛Depot Nord｝",
+    "Acme Ltd （Plant 2）",
+    "Acme Ltd （Beijing）",
+    "Müller GmbH Werk Hamburg",
+    "Müller GmbH Werk’s Hamburg",
+    "Müller GmbH W’erk Hamburg",
+    "Müller & Söhne – Zweigwerk Süd",
+    "Plant Acme",
+    "Plant",
+    "上海联成电子分公司",
+    "上海联成电子分廠",
+    "台北聯成電子辦事處",
+    "联成电子分&公司",
+    "联成电子 分 公司",
+    "联成 电子（上海）分公司",
+    "分公司",
+    "Établissement de Lyon",
+    "Acme Agence de Lyon",
+    "ＡＣＭＥ　Ｐｌａｎｔ　２",
+    "Acme Büro",
+    "",
+]
+
+
+def test_many_names_find_the_same_sites_as_one_by_one() -> None:
+    names = [base + " " + name for base in ("", "Acme", "Köhler", "联成") for name in _SITE_NAMES]
+    names = names * (std._BULK_MIN // len(names) + 1)
+    assert not any("\n" in name for name in names)
+    expected = [std.site_suffix(name) for name in names]
+    assert sum(1 for site in expected if site) > len(names) // 2
+    for simplify in (False, True):
+        assert std.company_names_and_sites(names, simplify_chinese=simplify)[1] == expected
+
+
 def test_many_names_take_the_word_wise_path_with_the_same_result() -> None:
     names = [base + tail for base in _BASES for tail in _TAILS] + _NAMES
     names = names * (std._BULK_MIN // len(names) + 1)
