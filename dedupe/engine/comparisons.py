@@ -209,6 +209,8 @@ def _pair_scores(
     both = (first >= 0) & (second >= 0)
     if test == "exact":
         return (both & (first == second)).astype(np.float64)
+    if test == "initial":
+        return (both & _initial_of(feature, first, second)).astype(np.float64)
     if test == "swap":
         # Per distinct date rather than per pair: few dates, many pairs.
         swapped = _day_month_swapped(prepared, feature_name).codes[left]
@@ -235,18 +237,23 @@ def _pair_scores(
             score_cutoff=int(cutoff),
             workers=-1,
         ).astype(np.float64)
-    elif test == "initial":
-        result = np.array(
-            [
-                (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
-                for a, b in zip(values_a, values_b, strict=True)
-            ],
-            dtype=np.float64,
-        )
     else:
         raise ValueError(f"unknown test {test!r}")
     scores[both] = result[inverse]
     return scores
+
+
+def _initial_of(feature: Feature, first: IntArray, second: IntArray) -> npt.NDArray[np.bool_]:
+    """Per pair of value codes, whether one value is a single letter the other starts with.
+
+    Read from each distinct value's length and first letter, never per pair of strings.
+    """
+    values = pd.Series(feature.values, dtype=object)
+    single = (values.str.len() == 1).to_numpy(dtype=bool)
+    initial = pd.factorize(values.str[:1])[0].astype(np.int64)
+    one, other = np.maximum(first, 0), np.maximum(second, 0)
+    same = initial[one] == initial[other]
+    return same & (single[one] | single[other])
 
 
 def _day_month_swapped(prepared: Prepared, name: str) -> Feature:
@@ -303,10 +310,13 @@ def _crossed(
     first, second = level.features
     held = np.ones(len(left), dtype=bool)
     if f"{first}:initial" in prepared.features and f"{second}:initial" in prepared.features:
-        a, b = _shared_codes(
-            prepared.features[f"{first}:initial"], prepared.features[f"{second}:initial"]
+        a_left, b_left, a_right, b_right = _shared_codes(
+            prepared.features[f"{first}:initial"],
+            prepared.features[f"{second}:initial"],
+            left,
+            right,
         )
-        held = (a[left] == b[right]) & (b[left] == a[right]) & (a[left] >= 0) & (b[left] >= 0)
+        held = (a_left == b_right) & (b_left == a_right) & (a_left >= 0) & (b_left >= 0)
     for one, other in ((first, second), (second, first)):
         rows = np.flatnonzero(held)
         scores = _jw_across(prepared, one, other, left[rows], right[rows], level.threshold)
@@ -314,14 +324,22 @@ def _crossed(
     return held
 
 
-def _shared_codes(one: Feature, other: Feature) -> tuple[IntArray, IntArray]:
-    """Per record, each feature's value as a position in their joint sorted values."""
+def _shared_codes(
+    one: Feature, other: Feature, left: IntArray, right: IntArray
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Both features' values as positions in their joint sorted values (-1: missing).
+
+    Returns:
+        ``one`` and ``other`` on the left records, then both on the right records.
+    """
     vocabulary = np.unique(np.concatenate([one.values, other.values]))
     out = []
-    for feature in (one, other):
-        positions = np.searchsorted(vocabulary, feature.values).astype(np.int64)
-        out.append(np.where(feature.codes >= 0, positions[np.maximum(feature.codes, 0)], -1))
-    return out[0], out[1]
+    for records in (left, right):
+        for feature in (one, other):
+            positions = np.searchsorted(vocabulary, feature.values).astype(np.int64)
+            codes = feature.codes[records]
+            out.append(np.where(codes >= 0, positions[np.maximum(codes, 0)], -1))
+    return out[0], out[1], out[2], out[3]
 
 
 _Cache = dict[tuple[str, str], FloatArray]
@@ -380,13 +398,14 @@ def compare(
         Level per pair (``0`` missing, ``1`` different, higher = closer).
     """
     presence = prepared.features[comparison.presence]
-    present = presence.present[left] & presence.present[right]
+    # Presence looked up per pair (codes of the pairs' records), not per record.
+    present = (presence.codes[left] >= 0) & (presence.codes[right] >= 0)
     if comparison.any_of is not None:
-        either = prepared.features[comparison.any_of].present
-        present &= either[left] | either[right]
+        either = prepared.features[comparison.any_of].codes
+        present &= (either[left] >= 0) | (either[right] >= 0)
     for name in comparison.redundant_with:
-        part = prepared.features[name].present
-        present &= ~(part[left] & part[right])
+        part = prepared.features[name].codes
+        present &= ~((part[left] >= 0) & (part[right] >= 0))
     if comparison.counted_elsewhere is not None:
         rows = np.flatnonzero(present)
         present[rows] = ~_crossed(prepared, comparison.counted_elsewhere, left[rows], right[rows])

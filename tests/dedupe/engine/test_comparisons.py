@@ -40,3 +40,20 @@ def test_day_and_month_swapped_is_its_own_date_level() -> None:
     assert labels == ["day/month swap", "1 edit", "different", "different", "missing"]
     # Either side may be the swapped one.
     assert dob.labels[compare(prepared, dob, right[:1], left[:1])[0]] == "day/month swap"
+
+
+def test_a_first_name_written_as_its_initial_is_the_initial_level() -> None:
+    frame = pd.DataFrame(
+        {
+            "first": ["j", "john", "k", "jonathan", "j", ""],
+            "last": ["smith", "smith", "smith", "smith", "smith", "smith"],
+        }
+    )
+    prepared = prepare(frame, {"first": "first_name", "last": "last_name"}, parallel=False)
+    first, _ = auto_comparisons(prepared)
+    left, right = np.array([0, 1, 0, 0, 0, 0]), np.array([1, 0, 2, 3, 4, 5])
+    labels = [first.labels[level] for level in compare(prepared, first, left, right)]
+    # Either side may be the initial; a whole name is none.
+    assert labels == ["initial", "initial", "different", "initial", "exact", "missing"]
+    whole_names = compare(prepared, first, np.array([3]), np.array([1]))
+    assert first.labels[whole_names[0]] != "initial"
