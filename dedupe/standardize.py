@@ -813,6 +813,39 @@ def _joined_initials(match: re.Match[str]) -> str:
     return match.group().replace(" ", "")
 
 
+def _word_codes(joined: str) -> tuple[IntArray, npt.NDArray[np.object_]]:
+    """``pd.factorize`` of the words of lines joined by newlines (each newline a word),
+    runs of two or more single letters joined into one word as ``_INITIALS_RUN`` does.
+
+    The runs are found among the factorised words rather than by the pattern over the
+    whole text, which tries every character; ``uniques`` may hold letters no longer used.
+    """
+    codes, uniques = pd.factorize(np.array(joined.replace("\n", " \n ").split(" "), dtype=object))
+    codes = codes.astype(np.int64)
+    letter = np.fromiter(
+        (len(word) == 1 and "a" <= word <= "z" for word in uniques.tolist()), bool, len(uniques)
+    )
+    single = letter[codes]
+    follows = np.zeros(len(codes), dtype=bool)
+    follows[1:] = single[1:] & single[:-1]
+    if not follows.any():
+        return codes, np.asarray(uniques, dtype=object)
+    # A run: its first letter's place takes the joined run, the letters after it go.
+    last = np.r_[follows[1:], False]
+    starts = np.flatnonzero(single & ~follows & last)
+    ends = np.flatnonzero(follows & ~last) + 1
+    merged = [
+        "".join(uniques[codes[start:end]].tolist())
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+    known = pd.Index(uniques).get_indexer(merged)
+    new_codes, new_words = pd.factorize(np.asarray(merged, dtype=object)[known < 0])
+    known[known < 0] = len(uniques) + new_codes
+    codes[starts] = known
+    words = np.concatenate([np.asarray(uniques, dtype=object), np.asarray(new_words, dtype=object)])
+    return codes[~follows], words
+
+
 def _trailing_form_runs(
     form: npt.NDArray[np.bool_], line: IntArray, start: IntArray, end: IntArray
 ) -> IntArray:
@@ -863,8 +896,7 @@ def _company_names_bulk(
 
     Also returns, per name, whether one of its folded words is a site word.
     """
-    joined = _INITIALS_RUN.sub(_joined_initials, "\n".join(folded))
-    codes, uniques = pd.factorize(np.array(joined.replace("\n", " \n ").split(" "), dtype=object))
+    codes, uniques = _word_codes("\n".join(folded))
     words: list[str] = [_COMPANY_TOKENS[word] if word.strip() else word for word in uniques]
     _learn_misspelt_forms(words)
     is_form = np.fromiter(

@@ -174,6 +174,8 @@ _BASES = [
     "The Acme",
     "Acme Intl Mfg",
     "A B C",
+    "A B 2 C D e",
+    "Acme G.m.b.H. X Y",
     "Köhler & Söhne",
     "O'Brien Bros.",
     "Société Générale",
