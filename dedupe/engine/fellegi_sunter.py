@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 __all__ = [
     "Model",
@@ -130,11 +131,18 @@ def encode_patterns(
     code = np.zeros(len(levels), dtype=np.int64)
     for index, size in enumerate(sizes):
         code = code * size + levels[:, index]
-    distinct, first, inverse, counts = np.unique(
-        code, return_index=True, return_inverse=True, return_counts=True
-    )
-    del distinct
-    return levels[first], counts.astype(np.float64), inverse
+    # What np.unique gives (patterns in code order), by hashing instead of sorting all
+    # pairs: only the few distinct codes are sorted.
+    seen, distinct = pd.factorize(code)
+    order = np.argsort(distinct, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    inverse = rank[seen]
+    # Factorised codes number the patterns in order of first appearance.
+    latest = np.maximum.accumulate(seen)
+    first = np.flatnonzero(np.r_[len(seen) > 0, latest[1:] > latest[:-1]])[order]
+    counts = np.bincount(inverse, minlength=len(order)).astype(np.float64)
+    return levels[first], counts, inverse
 
 
 def _log_likelihood(patterns: npt.NDArray[np.int8], probabilities: list[FloatArray]) -> FloatArray:

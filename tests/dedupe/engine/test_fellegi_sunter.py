@@ -62,3 +62,19 @@ def test_labelled_pairs_enter_with_their_class() -> None:
     labelled = (levels[10_000:], is_match[10_000:])
     model = estimate(patterns, counts, _SIZES, u_random, labelled=labelled, iterations=200)
     assert np.allclose(model.m[0][1:], _M[0][1:], atol=0.03)
+
+
+def test_patterns_are_the_sorted_distinct_level_rows() -> None:
+    levels, _ = _draw(5_000, 0.2, seed=4)
+    code = (levels[:, 0].astype(np.int64) * 3 + levels[:, 1]) * 3 + levels[:, 2]
+    distinct, first, inverse, counts = np.unique(
+        code, return_index=True, return_inverse=True, return_counts=True
+    )
+    patterns, got_counts, got_inverse = encode_patterns(levels, _SIZES)
+    assert len(distinct) > 10
+    np.testing.assert_array_equal(patterns, levels[first])
+    np.testing.assert_array_equal(got_counts, counts.astype(np.float64))
+    np.testing.assert_array_equal(got_inverse, inverse)
+    np.testing.assert_array_equal(patterns[got_inverse], levels)
+    empty = encode_patterns(levels[:0], _SIZES)
+    assert empty[0].shape == (0, 3) and len(empty[1]) == 0 and len(empty[2]) == 0
