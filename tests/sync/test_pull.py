@@ -28,22 +28,7 @@ from sync.stages.pull import (
 from sync.stages.summary import open_run
 
 from .sandbox_setup import execute, query, write_sandbox_config
-
-SHOP_CONFIG = """
-store: {url: "sqlite:///state/crmsync.db"}
-mapping_dirs: [mappings]
-systems:
-  shop: {connector: sql, url: "sqlite:///shop.db"}
-entities:
-  customer: {sources: [shop]}
-"""
-
-SHOP_MAPPING = """
-system: shop
-entity: customer
-source: {table: clients, primary_key: id, updated_at: changed}
-inbound: {name: name}
-"""
+from .shop_setup import open_shop
 
 T1, T2, T3 = "2025-03-01T10:00:00+00:00", "2025-03-02T10:00:00+00:00", "2025-03-03T10:00:00+00:00"
 
@@ -51,16 +36,7 @@ T1, T2, T3 = "2025-03-01T10:00:00+00:00", "2025-03-02T10:00:00+00:00", "2025-03-
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[SyncContext]:
     """A one-table SQLite source whose rows share timestamps, and a context on it."""
-    with sqlite3.connect(tmp_path / "shop.db") as db:
-        db.execute("CREATE TABLE clients (id INTEGER PRIMARY KEY, name TEXT, changed TEXT)")
-        db.executemany(
-            "INSERT INTO clients VALUES (?, ?, ?)",
-            [(1, "A", T1), (2, "B", T1), (9, "C", T2), (10, "D", T2)],
-        )
-    (tmp_path / "mappings").mkdir()
-    (tmp_path / "mappings" / "shop_customer.yaml").write_text(SHOP_MAPPING, encoding="utf-8")
-    (tmp_path / "crmsync.yaml").write_text(SHOP_CONFIG, encoding="utf-8")
-    ctx = SyncContext.open(tmp_path / "crmsync.yaml")
+    ctx = open_shop(tmp_path, [(1, "A", T1), (2, "B", T1), (9, "C", T2), (10, "D", T2)])
     yield ctx
     ctx.close()
 

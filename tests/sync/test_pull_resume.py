@@ -32,21 +32,7 @@ from sync.context import SyncContext
 from sync.stages.pull import pull_source
 from sync.stages.summary import open_run
 
-CONFIG = """
-store: {url: "sqlite:///state/crmsync.db"}
-mapping_dirs: [mappings]
-systems:
-  shop: {connector: sql, url: "sqlite:///shop.db"}
-entities:
-  customer: {sources: [shop]}
-"""
-
-MAPPING = """
-system: shop
-entity: customer
-source: {table: clients, primary_key: id, updated_at: changed}
-inbound: {name: name}
-"""
+from .shop_setup import open_shop
 
 PAGE = 2
 
@@ -139,16 +125,7 @@ class PagedShop:
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[SyncContext]:
     """Eight clients on eight days, and a context whose ``shop`` connector is replaced."""
-    with sqlite3.connect(tmp_path / "shop.db") as db:
-        db.execute("CREATE TABLE clients (id INTEGER PRIMARY KEY, name TEXT, changed TEXT)")
-        db.executemany(
-            "INSERT INTO clients VALUES (?, ?, ?)",
-            [(i, f"Client {i}", _stamp(i)) for i in range(1, 9)],
-        )
-    (tmp_path / "mappings").mkdir()
-    (tmp_path / "mappings" / "shop_customer.yaml").write_text(MAPPING, encoding="utf-8")
-    (tmp_path / "crmsync.yaml").write_text(CONFIG, encoding="utf-8")
-    ctx = SyncContext.open(tmp_path / "crmsync.yaml")
+    ctx = open_shop(tmp_path, [(i, f"Client {i}", _stamp(i)) for i in range(1, 9)])
     yield ctx
     ctx.close()
 
